@@ -1,0 +1,1 @@
+"""Accounts: requesters and staff, sign-in, roles."""

@@ -1,0 +1,313 @@
+"""Account rules: registration, confirmation, sign-in, passwords, staff.
+
+Every function that changes state takes the acting user explicitly, records an
+audit event, and commits; views, CLI commands and jobs all come through here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app, render_template
+from sqlalchemy import select
+
+from sunshine.accounts import passwords, tokens
+from sunshine.accounts.models import RoleAssignment, User
+from sunshine.audit.services import record
+from sunshine.authz import Role
+from sunshine.crypto import cipher
+from sunshine.extensions import db
+from sunshine.links import external_url
+from sunshine.notifications.services import queue_email
+from sunshine.timeutil import utcnow
+from sunshine.units.models import Unit
+
+
+class AccountError(ValueError):
+    """A rule was broken; the message can be shown to the person as it is."""
+
+
+def find_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email_index == cipher().blind_index(email)))
+
+
+def _check_password(password: str) -> None:
+    if len(password) < passwords.MIN_PASSWORD_LENGTH:
+        raise AccountError(f"Use a password of at least {passwords.MIN_PASSWORD_LENGTH} characters.")
+
+
+def _new_user(email: str, full_name: str, password: str | None) -> User:
+    email = email.strip()
+    if find_by_email(email) is not None:
+        raise AccountError(
+            "An account with this email address already exists. Sign in or reset your password."
+        )
+    if password is not None:
+        _check_password(password)
+    user = User(
+        email=email,
+        email_index=cipher().blind_index(email),
+        full_name=full_name.strip(),
+        password_hash=passwords.hash_password(password) if password is not None else None,
+    )
+    db.session.add(user)
+    return user
+
+
+# ---- requesters --------------------------------------------------------------------------
+
+
+def register_requester(email: str, full_name: str, password: str) -> User:
+    """Create an unconfirmed requester account and email a confirmation link."""
+    user = _new_user(email, full_name, password)
+    user.role_assignments.append(RoleAssignment(role=Role.REQUESTER))
+    db.session.flush()
+    record(None, "account.registered", user, details={"roles": [Role.REQUESTER.value]})
+    _send_confirmation(user)
+    db.session.commit()
+    return user
+
+
+def _send_confirmation(user: User) -> None:
+    token = tokens.make_token("confirm", {"uid": user.id, "idx": user.email_index})
+    link = external_url("accounts.confirm_email", token=token)
+    body = render_template("email/confirm_email.txt", user=user, link=link)
+    queue_email(user.email, "Confirm your email address", body, kind="account.confirm_email")
+
+
+def resend_confirmation(email: str) -> None:
+    """Send a new link if an unconfirmed account exists; say nothing either way."""
+    user = find_by_email(email)
+    if user is not None and user.email_confirmed_at is None and user.active:
+        _send_confirmation(user)
+        record(None, "account.confirmation_resent", user)
+        db.session.commit()
+
+
+def confirm_email(token: str) -> User:
+    data = tokens.read_token("confirm", token, current_app.config["EMAIL_TOKEN_MAX_AGE"])
+    user = db.session.get(User, data.get("uid"))
+    if user is None or user.email_index != data.get("idx"):
+        raise tokens.TokenError("This link is not valid. Check that you copied all of it.")
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()
+        record(user, "account.email_confirmed", user)
+        db.session.commit()
+    return user
+
+
+# ---- sign-in -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SignInResult:
+    user: User | None
+    error: str | None
+
+
+def authenticate(email: str, password: str) -> SignInResult:
+    """Check credentials. Unknown email and wrong password give the same answer and time."""
+    user = find_by_email(email)
+    if user is None:
+        passwords.dummy_verify(password)
+        return SignInResult(None, "The email address or password is not right.")
+    if not passwords.verify_password(user.password_hash, password):
+        record(None, "account.sign_in_failed", user)
+        db.session.commit()
+        return SignInResult(None, "The email address or password is not right.")
+    if not user.active:
+        return SignInResult(None, "This account has been switched off. Contact the records office.")
+    if user.email_confirmed_at is None:
+        return SignInResult(
+            None, "Confirm your email address first: use the link we sent you, or ask for a new one."
+        )
+    if passwords.needs_rehash(user.password_hash or ""):
+        user.password_hash = passwords.hash_password(password)
+    user.last_login_at = utcnow()
+    record(user, "account.signed_in", user)
+    db.session.commit()
+    return SignInResult(user, None)
+
+
+def load_session_user(session_id: str) -> User | None:
+    """Flask-Login loader: the session names the user and the session version."""
+    user_id, _, version = session_id.partition(":")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_version != int(version) or not user.active:
+        return None
+    return user
+
+
+# ---- passwords -----------------------------------------------------------------------------
+
+
+def request_password_reset(email: str) -> None:
+    """Email a reset link if the account exists; the answer never tells."""
+    user = find_by_email(email)
+    if user is None or not user.active:
+        return
+    _send_password_link(user, "email/reset_password.txt", "Reset your password", "account.password_reset")
+    record(None, "account.password_reset_requested", user)
+    db.session.commit()
+
+
+def _send_password_link(user: User, template: str, subject: str, kind: str) -> None:
+    token = tokens.make_token(
+        "reset", {"uid": user.id, "pw": tokens.password_fingerprint(user.password_hash)}
+    )
+    link = external_url("accounts.reset_password", token=token)
+    queue_email(user.email, subject, render_template(template, user=user, link=link), kind=kind)
+
+
+def reset_password(token: str, new_password: str, max_age: int | None = None) -> User:
+    """Set a new password from a reset link; the link then stops working."""
+    data = tokens.read_token("reset", token, max_age or current_app.config["PASSWORD_RESET_MAX_AGE"])
+    user = db.session.get(User, data.get("uid"))
+    if user is None or tokens.password_fingerprint(user.password_hash) != data.get("pw"):
+        raise tokens.TokenError("This link has already been used or is not valid. Ask for a new one.")
+    _check_password(new_password)
+    user.password_hash = passwords.hash_password(new_password)
+    user.session_version += 1
+    # Following the emailed link proves the address, as confirmation would.
+    user.email_confirmed_at = user.email_confirmed_at or utcnow()
+    record(user, "account.password_reset", user)
+    db.session.commit()
+    return user
+
+
+# ---- staff ---------------------------------------------------------------------------------
+
+
+def create_staff(
+    actor: User | None,
+    *,
+    email: str,
+    full_name: str,
+    unit: Unit,
+    role: Role,
+    password: str | None = None,
+    actor_kind: str | None = None,
+) -> User:
+    """Create a staff account with one role in one unit.
+
+    Without ``password`` the person is emailed a link to set their own (the admin
+    page path); with it (the CLI path) the account can sign in at once.
+    """
+    if not role.is_staff:
+        raise AccountError("Staff accounts need a staff role.")
+    user = _new_user(email, full_name, password)
+    user.email_confirmed_at = utcnow() if password is not None else None
+    user.role_assignments.append(RoleAssignment(role=role, unit_id=unit.id))
+    db.session.flush()
+    record(
+        actor,
+        "staff.created",
+        user,
+        details={"role": role.value, "unit_id": unit.id},
+        actor_kind=actor_kind,
+    )
+    if password is None:
+        _send_password_link(user, "email/staff_welcome.txt", "Your records system account", "staff.welcome")
+    db.session.commit()
+    return user
+
+
+def grant_role(actor: User | None, user: User, role: Role, unit: Unit | None) -> RoleAssignment:
+    if role.is_staff and unit is None:
+        raise AccountError("A staff role is held in a unit: choose one.")
+    if any(a.role == role and a.unit_id == (unit.id if unit else None) for a in user.role_assignments):
+        raise AccountError("This person already holds that role in that unit.")
+    assignment = RoleAssignment(role=role, unit_id=unit.id if unit else None)
+    user.role_assignments.append(assignment)
+    db.session.flush()
+    record(actor, "role.granted", user, details={"role": role.value, "unit_id": unit.id if unit else None})
+    db.session.commit()
+    return assignment
+
+
+def set_active(actor: User, user: User, active: bool) -> None:
+    if user.id == actor.id and not active:
+        raise AccountError("You cannot switch off your own account.")
+    user.active = active
+    user.session_version += 1
+    record(actor, "account.activated" if active else "account.deactivated", user)
+    db.session.commit()
+
+
+def staff_members() -> list[User]:
+    staff_roles = [r for r in Role if r.is_staff]
+    return list(
+        db.session.scalars(
+            select(User).join(User.role_assignments).where(RoleAssignment.role.in_(staff_roles)).distinct()
+        )
+    )
+
+
+def record_staff_list_view(actor: User, user_ids: list[int]) -> None:
+    """Staff names and addresses are personal data: every view of the list is on the record."""
+    record(actor, "staff.list_viewed", object_type="user_account", details={"user_ids": user_ids})
+    db.session.commit()
+
+
+def holders_of(role: Role, unit_ids: list[int]) -> list[User]:
+    """Active people holding ``role`` in any of ``unit_ids``."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(User.role_assignments)
+            .where(RoleAssignment.role == role, RoleAssignment.unit_id.in_(unit_ids), User.active.is_(True))
+            .distinct()
+        )
+    )
+
+
+# ---- API tokens ------------------------------------------------------------------------------
+
+API_TOKEN_PREFIX = "sst_"  # noqa: S105 - a public prefix that marks staff tokens, not a secret
+
+
+def _token_hash(token: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_api_token(actor: User | None, user: User, name: str, actor_kind: str | None = None) -> str:
+    """Issue a token for ``user`` (staff only); returns it once, stores only its hash."""
+    import secrets
+
+    from sunshine.accounts.models import ApiToken
+
+    if not user.is_staff:
+        raise AccountError("API tokens are for staff accounts.")
+    if not name.strip():
+        raise AccountError("Name the token after the integration that will use it.")
+    token = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(user_id=user.id, name=name.strip(), token_hash=_token_hash(token))
+    db.session.add(row)
+    db.session.flush()
+    record(
+        actor,
+        "api_token.created",
+        user,
+        details={"token_id": row.id, "name": row.name},
+        actor_kind=actor_kind,
+    )
+    db.session.commit()
+    return token
+
+
+def user_for_api_token(token: str) -> User | None:
+    """The active staff member a live token belongs to, noting its use; None otherwise."""
+    from sunshine.accounts.models import ApiToken
+
+    if not token.startswith(API_TOKEN_PREFIX):
+        return None
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
+    if row is None or row.revoked_at is not None or not row.user.active:
+        return None
+    row.last_used_at = utcnow()
+    db.session.commit()
+    return row.user

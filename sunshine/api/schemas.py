@@ -1,0 +1,109 @@
+"""Request and response bodies of the JSON API; the OpenAPI document is generated from these."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, PlainValidator, WithJsonSchema
+
+from sunshine.records.models import Delivery, PreferredFormat
+
+
+def _iso_date(value: object) -> date:
+    """Only calendar dates written YYYY-MM-DD: pydantic would also read "0" as a Unix timestamp."""
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ValueError("Give a real date written YYYY-MM-DD, e.g. 2026-03-04.")
+
+
+IsoDate = Annotated[date, PlainValidator(_iso_date), WithJsonSchema({"type": "string", "format": "date"})]
+
+
+class _Strict(BaseModel):
+    # Strict: 0 is not false and "1" is not a number. Validated from raw JSON, where
+    # strict mode still reads ISO dates and enum values from strings.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, strict=True)
+
+
+class ContactIn(_Strict):
+    name: str | None = Field(default=None, max_length=200)
+    email: EmailStr | None = None
+    phone: str | None = Field(default=None, max_length=40)
+    address: str | None = Field(default=None, max_length=1000)
+
+
+class RequestIn(_Strict):
+    """A records request. Only ``description`` is required; anonymous requests are allowed."""
+
+    description: str = Field(min_length=1, max_length=10000, description="The records sought.")
+    date_from: IsoDate | None = None
+    date_to: IsoDate | None = None
+    preferred_format: PreferredFormat = PreferredFormat.ELECTRONIC
+    delivery: Delivery = Delivery.PORTAL
+    contact: ContactIn = Field(default_factory=ContactIn)
+    fee_waiver_requested: bool = False
+    public_interest_statement: str | None = Field(default=None, max_length=5000)
+
+
+class RequestCreated(BaseModel):
+    tracking_number: str = Field(examples=["2026-000123"])
+    status: str
+    received_on: date
+    response_due: date
+    status_url: str
+    access_token: str = Field(
+        description="Send as 'Authorization: Bearer <token>' to read this request. Shown once."
+    )
+
+
+class HistoryItem(BaseModel):
+    at: str
+    event: str
+
+
+class Citation(BaseModel):
+    code: str
+    finding: str | None = None
+
+
+class RequestStatus(BaseModel):
+    tracking_number: str
+    status: str
+    status_label: str
+    received_on: date
+    response_due: date | None
+    response_due_explanation: str | None
+    citations: list[Citation]
+    history: list[HistoryItem]
+
+
+class StaffRequestSummary(BaseModel):
+    tracking_number: str
+    status: str
+    received_on: date
+    response_due: date | None
+    channel: str
+
+
+class StaffRequestList(BaseModel):
+    requests: list[StaffRequestSummary]
+
+
+class ErrorDetail(BaseModel):
+    status: int
+    title: str
+    message: str
+    fields: dict[str, str] | None = None
+
+
+class Error(BaseModel):
+    error: ErrorDetail
+
+
+class Health(BaseModel):
+    status: Literal["ok"]

@@ -1,0 +1,154 @@
+"""/api/v1: parse JSON with the schemas, call the records services, answer JSON."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request, url_for
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from sunshine.accounts.services import user_for_api_token
+from sunshine.api.openapi import build_spec
+from sunshine.api.schemas import RequestIn
+from sunshine.audit.queries import case_history
+from sunshine.authz import Permission, can, units_where
+from sunshine.clocks.models import Clock
+from sunshine.clocks.policies import ClockKind, Outcome
+from sunshine.extensions import csrf, db, limiter
+from sunshine.records import services
+from sunshine.records.models import Channel, RecordsRequest
+from sunshine.records.states import Status
+from sunshine.records.web import PUBLIC_ACTIONS, intake_unit
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)  # token-authenticated JSON, never a browser form
+
+
+def _fail(status: int, message: str, fields: dict[str, str] | None = None):
+    from werkzeug.http import HTTP_STATUS_CODES
+
+    body = {"status": status, "title": HTTP_STATUS_CODES.get(status, "Error"), "message": message}
+    if fields:
+        body["fields"] = fields
+    return jsonify(error=body), status
+
+
+def _bearer() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+@bp.route("/openapi.json")
+def openapi():
+    return jsonify(build_spec(url_for("api.openapi", _external=True).rsplit("/", 1)[0]))
+
+
+@bp.route("/requests", methods=["POST"])
+@limiter.limit(lambda: current_app.config["INTAKE_RATE_LIMIT"])
+def file_request():
+    if not request.is_json:
+        return _fail(415, "Send the request as JSON, with Content-Type: application/json.")
+    try:
+        data = RequestIn.model_validate_json(request.get_data())
+    except ValidationError as exc:
+        if any(err["type"] == "json_invalid" for err in exc.errors()):
+            return _fail(400, "The body is not valid JSON.")
+        fields = {".".join(str(p) for p in err["loc"]) or "body": err["msg"] for err in exc.errors()}
+        return _fail(400, "Some fields are not valid; see fields.", fields)
+    intake = services.Intake(
+        description=data.description,
+        preferred_format=data.preferred_format,
+        delivery=data.delivery,
+        date_from=data.date_from,
+        date_to=data.date_to,
+        fee_waiver_requested=data.fee_waiver_requested,
+        public_interest_statement=data.public_interest_statement,
+        contact_name=data.contact.name,
+        contact_email=data.contact.email,
+        contact_phone=data.contact.phone,
+        contact_address=data.contact.address,
+    )
+    try:
+        filed = services.file_request(None, intake, unit=intake_unit(), channel=Channel.API)
+    except services.RequestError as exc:
+        db.session.rollback()
+        return _fail(400, str(exc))
+    record = filed.request
+    clock = services.response_clock(record)
+    status_url = url_for("records.status", tracking_number=record.tracking_number, _external=True)
+    response = jsonify(
+        tracking_number=record.tracking_number,
+        status=record.status.value,
+        received_on=record.custodian_received_on.isoformat(),
+        response_due=clock.due_on.isoformat(),
+        status_url=status_url,
+        access_token=filed.access_token,
+    )
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.get_request", tracking_number=record.tracking_number)
+    return response
+
+
+@bp.route("/requests/<tracking_number>")
+def get_request(tracking_number: str):
+    record = services.find(tracking_number)
+    if not services.readable_by(record, None, _bearer()):
+        return _fail(404, "No request with that number opens with that token.")
+    clock = services.response_clock(record)
+    open_clock = clock if clock is not None and clock.outcome is Outcome.OPEN else None
+    history = [
+        {"at": e.occurred_at.isoformat() + "Z", "event": e.action.split(".", 1)[1]}
+        for e in case_history(services.CASE_TYPE, record.id)
+        if e.action in PUBLIC_ACTIONS
+    ]
+    return jsonify(
+        tracking_number=record.tracking_number,
+        status=record.status.value,
+        status_label=record.status.label,
+        received_on=record.custodian_received_on.isoformat(),
+        response_due=open_clock.due_on.isoformat() if open_clock else None,
+        response_due_explanation=open_clock.explanation if open_clock else None,
+        citations=[{"code": c.code, "finding": c.finding} for c in record.citations],
+        history=history,
+    )
+
+
+@bp.route("/staff/requests")
+def staff_requests():
+    token = _bearer()
+    user = user_for_api_token(token) if token else None
+    if user is None:
+        return _fail(401, "Send a staff API token as 'Authorization: Bearer <token>'.")
+    if not can(user, Permission.WORK_RECORDS_QUEUE):
+        return _fail(403, "This token's holder does not work a records queue.")
+    due = (
+        select(Clock.case_id, Clock.due_on)
+        .where(
+            Clock.case_type == services.CASE_TYPE,
+            Clock.kind == ClockKind.SUNSHINE_RESPONSE,
+            Clock.outcome == Outcome.OPEN,
+        )
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(RecordsRequest, due.c.due_on)
+        .outerjoin(due, due.c.case_id == RecordsRequest.id)
+        .where(
+            RecordsRequest.unit_id.in_(units_where(user, Permission.WORK_RECORDS_QUEUE)),
+            RecordsRequest.status.not_in([Status.CLOSED, Status.WITHDRAWN]),
+        )
+        .order_by(due.c.due_on.is_(None), due.c.due_on, RecordsRequest.id)
+        .limit(500)
+    ).all()
+    return jsonify(
+        requests=[
+            {
+                "tracking_number": r.tracking_number,
+                "status": r.status.value,
+                "received_on": r.custodian_received_on.isoformat(),
+                "response_due": d.isoformat() if d else None,
+                "channel": r.channel.value,
+            }
+            for r, d in rows
+        ]
+    )

@@ -1,0 +1,150 @@
+"""Recording audit events and verifying the chain.
+
+Every feature records its state changes with ``record()`` inside the same
+transaction as the change, so an event exists exactly when the change does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import event as orm_event
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sunshine.audit.models import GENESIS_HASH, AuditEvent, AuditHead
+from sunshine.extensions import db
+from sunshine.timeutil import utcnow
+
+HEAD_ID = 1
+
+
+def _canonical(event: AuditEvent) -> bytes:
+    payload = {
+        "seq": event.seq,
+        "occurred_at": event.occurred_at.isoformat(timespec="microseconds"),
+        "actor_id": event.actor_id,
+        "actor_kind": event.actor_kind,
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "details": event.details,
+        "prev_hash": event.prev_hash,
+    }
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str).encode()
+
+
+def compute_hash(event: AuditEvent) -> str:
+    return hashlib.sha256(_canonical(event)).hexdigest()
+
+
+def record(
+    actor: Any,
+    action: str,
+    obj: Any = None,
+    *,
+    object_type: str | None = None,
+    object_id: Any = None,
+    details: dict[str, Any] | None = None,
+    actor_kind: str | None = None,
+) -> AuditEvent:
+    """Append an event to the log in the current transaction; the caller commits.
+
+    ``actor`` is a User or None (the system). ``obj`` is any model instance with an
+    ``id``; its table name becomes the object type. ``details`` must be JSON-safe and
+    should hold ids and codes, not personal data, since the log is never pruned.
+    """
+    if obj is not None:
+        object_type = object_type or obj.__tablename__
+        object_id = obj.id
+    actor_id = getattr(actor, "id", None) if actor is not None else None
+    event = AuditEvent(
+        occurred_at=utcnow(),
+        actor_id=actor_id,
+        actor_kind=actor_kind or ("user" if actor_id is not None else "system"),
+        action=action,
+        object_type=object_type,
+        object_id=None if object_id is None else str(object_id),
+        details=details or {},
+    )
+    # Chained at commit (below), so the head row is locked only while the transaction ends,
+    # not for all the work between the first event and the commit.
+    db.session.connection()  # begin the transaction, so a rollback is seen and drops the event
+    db.session.info.setdefault(_PENDING, []).append(event)
+    return event
+
+
+_PENDING = "sunshine.audit_pending"
+
+
+def _chain_pending(session: Session) -> None:
+    """Give this transaction's events their place in the chain, under the head's row lock."""
+    pending = session.info.pop(_PENDING, None)
+    if not pending:
+        return
+    head = session.execute(
+        select(AuditHead).where(AuditHead.id == HEAD_ID).with_for_update()
+    ).scalar_one_or_none()
+    if head is None:
+        head = AuditHead(id=HEAD_ID, last_seq=0, last_hash=GENESIS_HASH)
+        session.add(head)
+    for item in pending:
+        item.seq, item.prev_hash = head.last_seq + 1, head.last_hash
+        item.hash = compute_hash(item)
+        head.last_seq, head.last_hash = item.seq, item.hash
+        session.add(item)
+
+
+@orm_event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    _chain_pending(session)
+
+
+@orm_event.listens_for(Session, "after_soft_rollback")
+def _forget_pending(session: Session, previous_transaction) -> None:
+    session.info.pop(_PENDING, None)
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    seq: int
+    reason: str
+
+
+def verify_chain(batch_size: int = 5000) -> ChainBreak | None:
+    """Walk the log in order; return the first broken link, or None if intact.
+
+    Detects an edited row (its hash no longer matches its content), a deleted row
+    (a gap in ``seq`` or a ``prev_hash`` that names another row) and deleted
+    newest rows (the head names an event that is gone).
+    """
+    with Session(db.engine) as session:
+        return _walk(session, batch_size)
+
+
+def _walk(session: Session, batch_size: int) -> ChainBreak | None:
+    expected_seq, expected_prev = 1, GENESIS_HASH
+    last_seen = 0
+    while True:
+        events = session.scalars(
+            select(AuditEvent).where(AuditEvent.seq > last_seen).order_by(AuditEvent.seq).limit(batch_size)
+        ).all()
+        if not events:
+            break
+        for event in events:
+            if event.seq != expected_seq:
+                return ChainBreak(expected_seq, f"event {expected_seq} is missing")
+            if event.prev_hash != expected_prev:
+                return ChainBreak(event.seq, "does not link to the event before it")
+            if compute_hash(event) != event.hash:
+                return ChainBreak(event.seq, "content does not match its hash (edited)")
+            expected_seq, expected_prev = event.seq + 1, event.hash
+        last_seen = events[-1].seq
+        session.expunge_all()
+    head = session.get(AuditHead, HEAD_ID)
+    if head is not None and (head.last_seq, head.last_hash) != (expected_seq - 1, expected_prev):
+        return ChainBreak(expected_seq, f"the log ends early: head names event {head.last_seq}")
+    return None

@@ -1,0 +1,122 @@
+"""Command-line tools: demo data, staff accounts, and the one-command local server."""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import select
+from werkzeug.serving import run_simple
+
+from sunshine.accounts import services as accounts
+from sunshine.authz import STAFF_ROLES, Role
+from sunshine.extensions import db
+from sunshine.jobs.processes import stop_process, worker_command
+from sunshine.units.models import PublicBody
+from sunshine.units.services import unit_by_code
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing if the database already has a public body.")
+@with_appcontext
+def seed_demo_command(if_empty: bool) -> None:
+    """Create a demo public body, its units and one account per role (passwords printed once)."""
+    from sunshine.demo import seed_demo
+
+    if db.session.scalar(select(PublicBody.id).limit(1)) is not None:
+        if if_empty:
+            click.echo("Database already has data; demo not seeded.")
+            return
+        raise click.ClickException("The database already has a public body; seed the demo into an empty one.")
+    created = seed_demo(current_app.config["PUBLIC_BODY_NAME"])
+    click.echo("Demo accounts (these passwords are shown once):")
+    for account in created:
+        click.echo(f"  {account.role.label:<22} {account.email:<26} {account.password}")
+
+
+@click.command("create-staff")
+@click.option("--email", required=True)
+@click.option("--name", "full_name", required=True)
+@click.option("--unit", "unit_code", required=True, help="Unit code, e.g. RECORDS.")
+@click.option("--role", type=click.Choice([r.value for r in STAFF_ROLES]), required=True)
+@click.password_option(help="Prompted for when not given.")
+@with_appcontext
+def create_staff_command(email: str, full_name: str, unit_code: str, role: str, password: str) -> None:
+    """Create a staff account that can sign in at once."""
+    unit = unit_by_code(unit_code)
+    if unit is None:
+        raise click.ClickException(f"No unit has the code {unit_code!r}.")
+    try:
+        user = accounts.create_staff(
+            None,
+            email=email,
+            full_name=full_name,
+            unit=unit,
+            role=Role(role),
+            password=password,
+            actor_kind="cli",
+        )
+    except accounts.AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Created staff account {user.id} ({Role(role).label}, {unit.name}).")
+
+
+@click.command("create-api-token")
+@click.option("--email", required=True, help="The staff member the token acts as.")
+@click.option("--name", "name", required=True, help="What will use it, e.g. 'case management export'.")
+@with_appcontext
+def create_api_token_command(email: str, name: str) -> None:
+    """Issue a staff API token for an integration; it is printed once."""
+    user = accounts.find_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account uses {email}.")
+    try:
+        token = accounts.create_api_token(None, user, name, actor_kind="cli")
+    except accounts.AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"API token for {name} (shown once; store it in the integration's secrets):\n{token}")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000, type=int)
+@with_appcontext
+def serve_command(host: str, port: int) -> None:
+    """Run the web server; with Redis, also an RQ worker (with scheduler) and the cron
+    scheduler for the sweep; without, jobs run inline and the sweep runs on a timer."""
+    from sunshine.jobs.queue import redis_answers
+    from sunshine.jobs.timer import start_sweep_timer
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    redis_url = app.config["REDIS_URL"]
+    helpers: list[subprocess.Popen] = []
+    if app.config["QUEUE_MODE"] != "inline" and redis_answers():
+        bin_dir = str(Path(sys.executable).parent)
+        rq = shutil.which("rq", path=bin_dir) or "rq"
+        flask = shutil.which("flask", path=bin_dir) or "flask"
+        helpers.append(subprocess.Popen(worker_command(rq, redis_url)))  # noqa: S603 - fixed arguments
+        helpers.append(subprocess.Popen([flask, "--app", "wsgi", "deadlines", "cron"]))  # noqa: S603
+        click.echo(
+            f"RQ worker (pid {helpers[0].pid}) and cron scheduler (pid {helpers[1].pid}) on {redis_url}."
+        )
+    else:
+        why = (
+            "QUEUE_MODE=inline"
+            if app.config["QUEUE_MODE"] == "inline"
+            else f"Redis not reachable at {redis_url}"
+        )
+        click.echo(f"{why}: jobs run inline in the web process; the sweep runs on a timer.")
+        start_sweep_timer(app, app.config["SWEEP_INTERVAL_SECONDS"])
+    # Stop the helpers too when the server is told to stop, not only on Ctrl+C.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+    try:
+        run_simple(host, port, app, threaded=True, use_reloader=False)
+    finally:
+        for helper in helpers:
+            stop_process(helper)

@@ -1,0 +1,1 @@
+"""Deadlines: clocks with policies, pauses, extensions, reminders and the sweep."""

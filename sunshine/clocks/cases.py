@@ -1,0 +1,37 @@
+"""Kinds of case a clock can belong to, registered by the domains that own them.
+
+The clocks package knows nothing of records requests or amendments; each domain
+registers how to link to its cases and what a lapsed requester window does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sunshine.clocks.models import Clock
+
+
+@dataclass(frozen=True)
+class CaseType:
+    name: str
+    label: str
+    # Endpoint and the name of its id argument, for links in queues and reminder emails.
+    endpoint: str
+    id_arg: str
+    # Called by the sweep, inside its transaction, when a requester window lapses:
+    # withdraw the case and send its letter.
+    on_lapse: Callable[[Clock], None] | None = None
+
+
+_REGISTRY: dict[str, CaseType] = {}
+
+
+def register_case_type(case_type: CaseType) -> None:
+    _REGISTRY[case_type.name] = case_type
+
+
+def case_type(name: str) -> CaseType | None:
+    return _REGISTRY.get(name)

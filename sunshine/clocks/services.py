@@ -1,0 +1,338 @@
+"""The clock API the case workflows call: start, pause, resume, extend, meet, withdraw.
+
+Each function takes the acting user, changes the clock, records an audit event
+and schedules reminders once the caller commits. The caller commits, so a clock
+change and the case change that caused it land together.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import select
+
+from sunshine import calendar as cal
+from sunshine.audit.services import record
+from sunshine.clocks.models import (
+    Clock,
+    ClockExtension,
+    ClockPause,
+    ClockPolicySetting,
+    ClosureDay,
+    ReminderSent,
+)
+from sunshine.clocks.policies import (
+    DEFAULT_POLICIES,
+    ClockKind,
+    ClockPolicy,
+    DayCount,
+    Outcome,
+    PauseReason,
+    ReminderKind,
+    Urgency,
+    with_overrides,
+)
+from sunshine.extensions import db
+from sunshine.jobs.queue import schedule_after_commit
+from sunshine.timeutil import utcnow
+from sunshine.units.models import PublicBody, Unit
+
+
+class ClockError(ValueError):
+    """A clock cannot do what was asked; the message says why."""
+
+
+# ---- the body's calendar and policies ----------------------------------------------------
+
+
+def calendar_for(body_id: int) -> cal.BusinessCalendar:
+    closures = db.session.execute(
+        select(ClosureDay.day, ClosureDay.reason).where(ClosureDay.body_id == body_id)
+    )
+    return cal.BusinessCalendar.missouri({day: reason for day, reason in closures})
+
+
+def policy_for(body_id: int, kind: ClockKind) -> ClockPolicy:
+    setting = db.session.scalar(
+        select(ClockPolicySetting).where(
+            ClockPolicySetting.body_id == body_id, ClockPolicySetting.kind == kind
+        )
+    )
+    policy = DEFAULT_POLICIES[kind]
+    return with_overrides(policy, setting.length, setting.long_length) if setting else policy
+
+
+def local_today(body: PublicBody, now: datetime | None = None) -> date:
+    moment = (now or utcnow()).replace(tzinfo=ZoneInfo("UTC"))
+    return cal.local_date(moment, body.timezone)
+
+
+# ---- arithmetic ---------------------------------------------------------------------------
+
+
+def due_from_basis(clock: Clock, calendar: cal.BusinessCalendar) -> tuple[date, str]:
+    """Due date and explanation from the clock's basis (start, or the last resume)."""
+    verb = "Resumed" if clock.pauses else clock.start_verb
+    if clock.day_count is DayCount.BUSINESS:
+        explained = cal.explain_business_days(clock.basis_on, clock.basis_days, calendar, verb=verb)
+    else:
+        explained = cal.explain_calendar_days(clock.basis_on, clock.basis_days, verb=verb)
+    text = explained.text
+    if clock.pauses:
+        text = f"{_pause_history(clock)} {text}"
+    return explained.due, text
+
+
+def _pause_history(clock: Clock) -> str:
+    parts = [
+        f"Paused {p.paused_on:%a %-d %b %Y} ({p.reason.label.lower()}) with {p.remaining_days} "
+        f"{clock.day_count.value} day{'s' if p.remaining_days != 1 else ''} left"
+        + (f", resumed {p.resumed_on:%a %-d %b %Y}" if p.resumed_on else "")
+        + "."
+        for p in clock.pauses
+    ]
+    return " ".join(parts)
+
+
+def _remaining(clock: Clock, on: date, calendar: cal.BusinessCalendar) -> int:
+    if on >= clock.due_on:
+        return 0
+    if clock.day_count is DayCount.BUSINESS:
+        return cal.business_days_between(on, clock.due_on, calendar)
+    return (clock.due_on - on).days
+
+
+def _reminder_moment(body: PublicBody, day: date) -> datetime:
+    """The configured local hour on ``day``, as naive UTC."""
+    local = datetime.combine(day, time(current_app.config["REMINDER_HOUR"]), ZoneInfo(body.timezone))
+    return local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+
+
+def reminder_moments(
+    clock: Clock, body: PublicBody, calendar: cal.BusinessCalendar
+) -> dict[ReminderKind, datetime]:
+    """When each reminder of an open clock falls due: the business day before due, and the due day."""
+    before = clock.due_on - timedelta(days=1)
+    while not cal.is_business_day(before, calendar):
+        before -= timedelta(days=1)
+    return {
+        ReminderKind.DUE_SOON: _reminder_moment(body, before),
+        ReminderKind.DUE_TODAY: _reminder_moment(body, clock.due_on),
+    }
+
+
+def _sent_kinds(clock: Clock) -> set[ReminderKind]:
+    if clock.id is None:
+        return set()
+    return set(db.session.scalars(select(ReminderSent.kind).where(ReminderSent.clock_id == clock.id)))
+
+
+def refresh(clock: Clock, body: PublicBody, calendar: cal.BusinessCalendar, today: date) -> None:
+    """Set urgency and the next reminder from the current due date; schedule that reminder."""
+    if not clock.is_open or clock.is_paused:
+        clock.urgency = Urgency.ON_TRACK
+        clock.next_reminder_at = clock.next_reminder_kind = None
+        return
+    if clock.due_on < today:
+        clock.urgency = Urgency.OVERDUE
+    elif clock.due_on <= cal.add_business_days(today, 1, calendar):
+        clock.urgency = Urgency.DUE_SOON
+    else:
+        clock.urgency = Urgency.ON_TRACK
+    clock.next_reminder_at = clock.next_reminder_kind = None
+    if policy_for(body.id, clock.kind).remind_role is None:
+        return
+    sent = _sent_kinds(clock)
+    for kind, moment in reminder_moments(clock, body, calendar).items():
+        if kind not in sent:
+            clock.next_reminder_at, clock.next_reminder_kind = moment, kind
+            db.session.flush()
+            schedule_after_commit(
+                moment,
+                "sunshine.clocks.jobs.send_reminder",
+                clock.id,
+                kind.value,
+                job_id=f"clock-{clock.id}-{kind.value}",
+            )
+            return
+
+
+def body_and_calendar(clock: Clock) -> tuple[PublicBody, cal.BusinessCalendar]:
+    body = db.session.get(PublicBody, clock.body_id)
+    return body, calendar_for(clock.body_id)
+
+
+# ---- the API ------------------------------------------------------------------------------
+
+
+def start(
+    actor,
+    *,
+    kind: ClockKind,
+    case_type: str,
+    case_id: int,
+    unit: Unit,
+    label: str,
+    started_on: date,
+    long: bool = False,
+    due_on: date | None = None,
+    today: date | None = None,
+    verb: str = "Started",
+) -> Clock:
+    """Start a clock on ``started_on`` (the local date of the triggering event).
+
+    Business-day clocks do not count ``started_on`` itself. Fixed-date clocks
+    (delayed access) need ``due_on``, the date promised to the requester.
+    ``long`` selects the policy's long length (fees over the threshold); ``verb``
+    opens the explanation ("Received", "Asked", ...).
+    """
+    body = unit.body
+    policy = policy_for(body.id, kind)
+    clock = Clock(
+        kind=kind,
+        case_type=case_type,
+        case_id=case_id,
+        body_id=body.id,
+        unit_id=unit.id,
+        label=label,
+        day_count=policy.day_count,
+        started_on=started_on,
+        outcome=Outcome.OPEN,
+        start_verb=verb,
+    )
+    calendar = calendar_for(body.id)
+    if policy.day_count is DayCount.FIXED_DATE:
+        if due_on is None or due_on < started_on:
+            raise ClockError("A promised date on or after today is needed for this deadline.")
+        clock.length = None
+        clock.due_on = due_on
+        clock.explanation = f"Promised on {started_on:%a %-d %b %Y} for {due_on:%a %-d %b %Y}."
+    else:
+        clock.length = policy.length_for(long)
+        clock.basis_on, clock.basis_days = started_on, clock.length
+        clock.due_on, clock.explanation = due_from_basis(clock, calendar)
+    db.session.add(clock)
+    db.session.flush()
+    refresh(clock, body, calendar, today or local_today(body))
+    record(actor, "clock.started", clock, details=_summary(clock))
+    return clock
+
+
+def _summary(clock: Clock) -> dict:
+    return {
+        "kind": clock.kind.value,
+        "case": f"{clock.case_type}:{clock.case_id}",
+        "due_on": clock.due_on.isoformat(),
+    }
+
+
+def _require_open(clock: Clock) -> None:
+    if not clock.is_open:
+        raise ClockError(f"This deadline is already closed ({clock.outcome.value}).")
+
+
+def pause(actor, clock: Clock, reason: PauseReason, on: date | None = None) -> Clock:
+    """Stop the clock, keeping the days that were left; only for a listed reason."""
+    _require_open(clock)
+    body, calendar = body_and_calendar(clock)
+    if clock.is_paused:
+        raise ClockError("This deadline is already paused.")
+    if clock.day_count is DayCount.FIXED_DATE or not policy_for(body.id, clock.kind).pausable:
+        raise ClockError("This kind of deadline cannot be paused.")
+    on = on or local_today(body)
+    remaining = _remaining(clock, on, calendar)
+    clock.pauses.append(ClockPause(reason=PauseReason(reason), paused_on=on, remaining_days=remaining))
+    clock.paused_at, clock.pause_reason, clock.remaining_days = utcnow(), PauseReason(reason), remaining
+    refresh(clock, body, calendar, on)
+    record(
+        actor,
+        "clock.paused",
+        clock,
+        details={"reason": clock.pause_reason.value, "remaining_days": remaining},
+    )
+    return clock
+
+
+def resume(actor, clock: Clock, on: date | None = None) -> Clock:
+    """Restart a paused clock: the days that were left count again from ``on``."""
+    _require_open(clock)
+    if not clock.is_paused:
+        raise ClockError("This deadline is not paused.")
+    body, calendar = body_and_calendar(clock)
+    on = on or local_today(body)
+    clock.pauses[-1].resumed_on = on
+    clock.basis_on, clock.basis_days = on, clock.remaining_days
+    clock.paused_at = clock.pause_reason = clock.remaining_days = None
+    clock.due_on, clock.explanation = due_from_basis(clock, calendar)
+    refresh(clock, body, calendar, on)
+    record(actor, "clock.resumed", clock, details=_summary(clock))
+    return clock
+
+
+def extend(
+    actor, clock: Clock, new_due_on: date, reason: str, *, notice_sent: bool, today: date | None = None
+) -> Clock:
+    """Move the due date later for a stated reason; the new date is fixed, not recomputed."""
+    _require_open(clock)
+    if not reason.strip():
+        raise ClockError("Give the reason for the extension: it is sent to the requester.")
+    if new_due_on <= clock.due_on:
+        raise ClockError(f"The new date must be after the current due date, {clock.due_on:%a %-d %b %Y}.")
+    body, calendar = body_and_calendar(clock)
+    clock.extensions.append(
+        ClockExtension(
+            reason=reason.strip(),
+            previous_due_on=clock.due_on,
+            new_due_on=new_due_on,
+            notice_sent=notice_sent,
+        )
+    )
+    previous = clock.due_on
+    clock.basis_on = clock.basis_days = None
+    clock.due_on = new_due_on
+    clock.explanation = f"{clock.explanation} Extended on to {new_due_on:%a %-d %b %Y}: {reason.strip()}"
+    refresh(clock, body, calendar, today or local_today(body))
+    record(
+        actor,
+        "clock.extended",
+        clock,
+        details={"from": previous.isoformat(), "to": new_due_on.isoformat(), "notice_sent": notice_sent},
+    )
+    return clock
+
+
+def _close(actor, clock: Clock, outcome: Outcome, action: str) -> Clock:
+    _require_open(clock)
+    clock.outcome, clock.closed_at = outcome, utcnow()
+    clock.closed_by_id = getattr(actor, "id", None)
+    clock.paused_at = clock.pause_reason = None
+    clock.urgency, clock.next_reminder_at, clock.next_reminder_kind = Urgency.ON_TRACK, None, None
+    record(actor, action, clock, details={"outcome": outcome.value})
+    return clock
+
+
+def meet(actor, clock: Clock, on: date | None = None) -> Clock:
+    """The duty was done on ``on``: met if by the due date, else missed."""
+    body = db.session.get(PublicBody, clock.body_id)
+    on = on or local_today(body)
+    return _close(actor, clock, Outcome.MET if on <= clock.due_on else Outcome.MISSED, "clock.met")
+
+
+def withdraw(actor, clock: Clock) -> Clock:
+    return _close(actor, clock, Outcome.WITHDRAWN, "clock.withdrawn")
+
+
+def cancel(actor, clock: Clock) -> Clock:
+    return _close(actor, clock, Outcome.CANCELLED, "clock.cancelled")
+
+
+def open_clocks_for_case(case_type: str, case_id: int) -> list[Clock]:
+    return list(
+        db.session.scalars(
+            select(Clock).where(
+                Clock.case_type == case_type, Clock.case_id == case_id, Clock.outcome == Outcome.OPEN
+            )
+        )
+    )

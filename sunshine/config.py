@@ -1,0 +1,137 @@
+"""Configuration read from environment variables.
+
+Development keeps its generated secrets in the instance folder so a fresh clone
+works with zero setup; production refuses to start without them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from cryptography.fernet import Fernet
+
+ENVIRONMENTS = ("development", "testing", "production")
+
+
+class ConfigError(RuntimeError):
+    """Raised when the environment cannot produce a safe configuration."""
+
+
+def database_url(raw: str) -> str:
+    """Normalise a database URL to the drivers this project installs."""
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix) :]
+    return raw
+
+
+def _dev_secrets(instance_path: Path) -> dict[str, str]:
+    """Secrets generated once per development instance and kept in a 0600 file."""
+    path = instance_path / "dev-secrets.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    values = {
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "DATA_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "DATA_INDEX_KEY": secrets.token_urlsafe(32),
+    }
+    instance_path.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(values, handle)
+    return values
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_config(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
+    """Build the Flask config mapping from ``env``.
+
+    Raises ConfigError in production when a secret is missing, so a
+    misconfigured server never starts with a guessable key.
+    """
+    mode = env.get("SUNSHINE_ENV", "development")
+    if mode not in ENVIRONMENTS:
+        raise ConfigError(f"SUNSHINE_ENV must be one of {', '.join(ENVIRONMENTS)}, not {mode!r}")
+    production = mode == "production"
+
+    secret_names = ("SECRET_KEY", "DATA_ENCRYPTION_KEYS", "DATA_INDEX_KEY")
+    missing = [name for name in secret_names if not env.get(name)]
+    if production and missing:
+        raise ConfigError(f"Production mode needs these environment variables: {', '.join(missing)}")
+    generated = _dev_secrets(instance_path) if missing else {}
+    secret = {name: env.get(name) or generated[name] for name in secret_names}
+
+    redis_url = env.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    default_db = f"sqlite:///{instance_path / 'sunshine.db'}"
+    return {
+        "SUNSHINE_ENV": mode,
+        "TESTING": mode == "testing",
+        "SECRET_KEY": secret["SECRET_KEY"],
+        "DATA_ENCRYPTION_KEYS": [k.strip() for k in secret["DATA_ENCRYPTION_KEYS"].split(",")],
+        "DATA_INDEX_KEY": secret["DATA_INDEX_KEY"],
+        "SQLALCHEMY_DATABASE_URI": database_url(env.get("DATABASE_URL", default_db)),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": redis_url,
+        # auto: RQ when Redis answers, else run jobs in-process; rq / inline force one.
+        "QUEUE_MODE": env.get("QUEUE_MODE", "auto"),
+        "SESSION_COOKIE_SECURE": _flag(env, "SESSION_COOKIE_SECURE", production),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": _flag(env, "SESSION_COOKIE_SECURE", production),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+        "SERVER_NAME": env.get("SERVER_NAME"),
+        "MAX_CONTENT_LENGTH": int(env.get("MAX_UPLOAD_BYTES", 25 * 1024 * 1024)),
+        "WTF_CSRF_TIME_LIMIT": 3600 * 8,
+        "RATELIMIT_ENABLED": _flag(env, "RATELIMIT_ENABLED", True),
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI")
+        or (redis_url if env.get("REDIS_URL") else "memory://"),
+        "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "5 per minute; 30 per hour"),
+        "LOGIN_ACCOUNT_RATE_LIMIT": env.get("LOGIN_ACCOUNT_RATE_LIMIT", "10 per hour"),
+        "ACCOUNT_FORM_RATE_LIMIT": env.get("ACCOUNT_FORM_RATE_LIMIT", "10 per hour"),
+        "EMAIL_TOKEN_MAX_AGE": int(env.get("EMAIL_TOKEN_MAX_AGE", 48 * 3600)),
+        "PASSWORD_RESET_MAX_AGE": int(env.get("PASSWORD_RESET_MAX_AGE", 3600)),
+        # Argon2id cost; tests lower it, production keeps the library's RFC 9106 defaults.
+        "ARGON2_TIME_COST": int(env.get("ARGON2_TIME_COST", 3)),
+        "ARGON2_MEMORY_COST": int(env.get("ARGON2_MEMORY_COST", 65536)),
+        "MAIL_SERVER": env.get("MAIL_SERVER"),
+        "MAIL_PORT": int(env.get("MAIL_PORT", 25)),
+        "MAIL_USE_STARTTLS": _flag(env, "MAIL_USE_STARTTLS", False),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME"),
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD"),
+        "MAIL_SENDER": env.get("MAIL_SENDER", "records@sunshine.invalid"),
+        "MAIL_TIMEOUT": float(env.get("MAIL_TIMEOUT", 10)),
+        # Links in emails are built from this, never from the request's Host header.
+        "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        # Local hour at which deadline reminders go out, and how often the sweep runs.
+        "REMINDER_HOUR": int(env.get("REMINDER_HOUR", 8)),
+        "JOB_RETRY_INTERVALS": env.get("JOB_RETRY_INTERVALS", "10,60,300"),
+        "REMINDER_GRACE_SECONDS": int(env.get("REMINDER_GRACE_SECONDS", 300)),
+        "SWEEP_INTERVAL_SECONDS": int(env.get("SWEEP_INTERVAL_SECONDS", 600)),
+        # The unit whose custodians receive requests filed on the web and by API.
+        "RECORDS_UNIT_CODE": env.get("RECORDS_UNIT_CODE", "RECORDS"),
+        "INTAKE_RATE_LIMIT": env.get("INTAKE_RATE_LIMIT", "20 per hour"),
+        # Fees (RSMo 610.026), in cents: the body's own figures, settings never constants.
+        "FEE_PAPER_PAGE_CENTS": int(env.get("FEE_PAPER_PAGE_CENTS", 10)),
+        "FEE_CLERICAL_HOURLY_CENTS": int(env.get("FEE_CLERICAL_HOURLY_CENTS", 1800)),
+        "FEE_RESEARCH_HOURLY_CENTS": int(env.get("FEE_RESEARCH_HOURLY_CENTS", 2500)),
+        "FEE_TECHNICAL_HOURLY_CENTS": int(env.get("FEE_TECHNICAL_HOURLY_CENTS", 3500)),
+        "FEE_MEDIA_PRICES_CENTS": env.get("FEE_MEDIA_PRICES_CENTS", "usb=600,dvd=150"),
+        "FEE_LARGE_THRESHOLD_CENTS": int(env.get("FEE_LARGE_THRESHOLD_CENTS", 100_000)),
+        # Uploads larger than this are parsed and scanned by a job, not during the request.
+        "DOCUMENT_INLINE_BYTES": int(env.get("DOCUMENT_INLINE_BYTES", 2 * 1024 * 1024)),
+        "BATES_PREFIX": env.get("BATES_PREFIX", "SUN"),
+        "PUBLIC_BODY_NAME": env.get("PUBLIC_BODY_NAME", "City of Fairview"),
+    }

@@ -1,0 +1,1 @@
+"""Documents: intake, storage, scanning, packets and letters."""

@@ -1,0 +1,68 @@
+"""Where files live: behind a small interface, a local folder now, an S3-compatible store later.
+
+Files are stored under random names outside the web root, written to a temporary
+name and renamed into place (never half-written), and served only through
+authorised routes. The original file name is never used on disk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+from flask import current_app
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    key: str
+    sha256: str
+    size: int
+
+
+class Storage(Protocol):
+    def save(self, data: bytes) -> StoredFile: ...
+    def open(self, key: str) -> BinaryIO: ...
+    def delete(self, key: str) -> None: ...
+
+
+class LocalStorage:
+    """Files in a folder: key ``ab/cdef...``, sharded by the first two characters."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _path(self, key: str) -> Path:
+        if not key or any(c not in "0123456789abcdef/" for c in key) or key.count("/") != 1:
+            raise ValueError("Not a storage key")
+        return self.root / key
+
+    def save(self, data: bytes) -> StoredFile:
+        name = secrets.token_hex(20)
+        key = f"{name[:2]}/{name[2:]}"
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        temporary = path.with_suffix(".part")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        temporary.rename(path)
+        return StoredFile(key, hashlib.sha256(data).hexdigest(), len(data))
+
+    def open(self, key: str) -> BinaryIO:
+        return self._path(key).open("rb")
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
+
+def storage() -> Storage:
+    """The configured store (``FILES_ROOT``, default ``instance/files``)."""
+    root = Path(current_app.config.get("FILES_ROOT") or Path(current_app.instance_path) / "files")
+    return LocalStorage(root)

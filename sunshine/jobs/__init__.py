@@ -1,0 +1,1 @@
+"""Background jobs: one enqueue wrapper over RQ, with an in-process fallback."""

@@ -1,0 +1,197 @@
+"""The default letter templates, written here as text and built into .docx on first use.
+
+Each letter states what the law requires it to state; the wording is the default
+an administrator replaces by uploading a .docx with the same placeholders.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from functools import cache
+
+from docx import Document
+
+COMMON = ("body_name", "tracking_number", "letter_date", "requester_name", "status_link")
+
+
+@dataclass(frozen=True)
+class LetterSpec:
+    title: str
+    paragraphs: tuple[str, ...]
+    # Optional table: column headings and the placeholder of each column (a repeated row).
+    table: tuple[tuple[str, ...], tuple[str, ...]] | None = None
+    closing: tuple[str, ...] = ()
+
+    @property
+    def placeholders(self) -> set[str]:
+        import re
+
+        text = " ".join(self.paragraphs + self.closing + (self.table[1] if self.table else ()))
+        return set(re.findall(r"\{\{\s*([a-z][a-z0-9_.]*)\s*\}\}", text))
+
+
+WITHDRAWAL_WARNING = (
+    "If we do not receive {what} by {{{{ window_due }}}}, your request will be treated as withdrawn (RSMo "
+    "610.023, 610.026). You may file a new request at any time."
+)
+GROUNDS = (
+    "You may ask for a written statement of the grounds for this decision, citing the specific provision "
+    "of law under which access is denied. It must be given to you within three business days of your "
+    "asking (RSMo 610.023.4). Ask on your status page: {{ status_link }}"
+)
+
+# The provisions of law relied on, one row per citation (denial, partial grant, grounds).
+CITATIONS_TABLE = (
+    ("Provision", "What it closes", "Written finding"),
+    ("RSMo {{ citations.code }}", "{{ citations.short_name }}", "{{ citations.finding }}"),
+)
+
+LETTERS: dict[str, LetterSpec] = {
+    "acknowledgement": LetterSpec(
+        "Records request received",
+        (
+            "We received your records request {{ tracking_number }} on {{ received_on }}.",
+            "Under the Missouri Sunshine Law (RSMo 610.023.3) the custodian of records will respond by the "
+            "end of {{ response_due }}. {{ due_explanation }}",
+        ),
+    ),
+    "clarification": LetterSpec(
+        "We need you to clarify your request",
+        (
+            "To find the records you asked for in request {{ tracking_number }}, we need you to answer:",
+            "{{ question }}",
+            "Until you answer, the time we have to respond is paused.",
+            WITHDRAWAL_WARNING.format(what="your answer"),
+        ),
+    ),
+    "payment_request": LetterSpec(
+        "Fee estimate and request for payment",
+        (
+            "The estimated cost of the copies you asked for in request {{ tracking_number }} is {{ "
+            "fee_total }}, as set out below (RSMo 610.026). Payment is needed before the records are "
+            "prepared.",
+        ),
+        table=(
+            ("Item", "Amount", "Basis"),
+            ("{{ fees.description }}", "{{ fees.amount }}", "{{ fees.legal_basis }}"),
+        ),
+        closing=(
+            WITHDRAWAL_WARNING.format(what="payment"),
+            "You may ask for the fees to be waived or reduced if releasing the records is in the public "
+            "interest (RSMo 610.026).",
+        ),
+    ),
+    "delay": LetterSpec(
+        "Notice of delay",
+        (
+            "We cannot make the records you asked for in request {{ tracking_number }} available within "
+            "three business days, for this reason:",
+            "{{ delay_explanation }}",
+            "The records will be available at {{ available_place }} on {{ available_on }} at the earliest "
+            "(RSMo 610.023.3).",
+        ),
+    ),
+    "grant": LetterSpec(
+        "Your request is granted",
+        (
+            "Your records request {{ tracking_number }} is granted. The records are released to you as you "
+            "asked; your status page has the details: {{ status_link }}",
+        ),
+    ),
+    "denial": LetterSpec(
+        "Your request is denied",
+        (
+            "Your records request {{ tracking_number }} is denied. The records are closed under the "
+            "provisions of law below.",
+            "What is withheld: {{ withheld_description }}",
+        ),
+        table=CITATIONS_TABLE,
+        closing=(GROUNDS,),
+    ),
+    "partial_grant": LetterSpec(
+        "Your request is granted in part",
+        (
+            "Your records request {{ tracking_number }} is granted in part. The material that may be "
+            "closed has been separated and the rest is released to you (RSMo 610.024).",
+            "What is withheld: {{ withheld_description }}",
+        ),
+        table=CITATIONS_TABLE,
+        closing=(GROUNDS,),
+    ),
+    "statement_of_grounds": LetterSpec(
+        "Statement of the grounds for denial",
+        (
+            "You asked for a written statement of the grounds for the decision on request {{ "
+            "tracking_number }}. Access is denied under the specific provisions of law below (RSMo "
+            "610.023.4).",
+            "{{ grounds }}",
+        ),
+        table=CITATIONS_TABLE,
+    ),
+    # For the corrections workflow (corrections/): the originating unit decides; a refusal gives
+    # reasons, the decider and the appeal route; a denied requester may file a statement of disagreement.
+    "amendment_decision": LetterSpec(
+        "Decision on your request to correct your record",
+        (
+            "You asked us to correct {{ record_description }} (request {{ tracking_number }}). The unit "
+            "that created the record, {{ deciding_unit }}, has decided: {{ decision }}.",
+            "Reasons: {{ reasons }}",
+            "Decided by {{ decider }} on {{ decided_on }}.",
+            "If you disagree, you may appeal by {{ appeal_due }}; the appeal is decided by someone other "
+            "than the person who decided this request. If the correction is refused, you may also file a "
+            "statement of disagreement, which will go with every later disclosure of the record. {{ "
+            "status_link }}",
+        ),
+    ),
+    "appeal_decision": LetterSpec(
+        "Decision on your appeal",
+        (
+            "You appealed the decision on your correction request {{ tracking_number }}. The appeal has "
+            "been decided: {{ decision }}.",
+            "Reasons: {{ reasons }}",
+            "Decided by {{ decider }} on {{ decided_on }}.",
+            "If the correction is still refused, you may file a statement of disagreement, which will go "
+            "with every later disclosure of the record and be shown to those who received it before. {{ "
+            "status_link }}",
+        ),
+    ),
+    "withdrawal": LetterSpec(
+        "Your request is withdrawn",
+        (
+            "Your records request {{ tracking_number }} has been withdrawn because {{ withdrawal_reason }}.",
+            "You may file a new request at any time.",
+        ),
+    ),
+}
+
+
+@cache
+def default_template(kind: str) -> bytes:
+    """The default .docx for ``kind``: letterhead, date, greeting, the letter's paragraphs, signature."""
+    spec = LETTERS[kind]
+    document = Document()
+    document.add_heading("{{ body_name }}", level=1)
+    document.add_paragraph("{{ letter_date }}")
+    document.add_paragraph("Records request {{ tracking_number }}")
+    document.add_heading(spec.title, level=2)
+    document.add_paragraph("Dear {{ requester_name }},")
+    for text in spec.paragraphs:
+        document.add_paragraph(text)
+    if spec.table:
+        headings, cells = spec.table
+        table = document.add_table(rows=2, cols=len(headings))
+        table.style = "Table Grid"
+        for column, (heading, cell) in enumerate(zip(headings, cells, strict=True)):
+            table.rows[0].cells[column].text = heading
+            table.rows[1].cells[column].text = cell
+    for text in spec.closing:
+        document.add_paragraph(text)
+    document.add_paragraph("Custodian of Records, {{ body_name }}")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def allowed_placeholders(kind: str) -> set[str]:
+    return set(COMMON) | LETTERS[kind].placeholders

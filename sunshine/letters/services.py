@@ -1,0 +1,177 @@
+"""Generating a letter: fill the template, store the .docx, record it on the case.
+
+Administrators may replace a letter's default template with their own .docx; it is
+checked when uploaded, so its mistakes show up then, not as a failed or blank letter later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from sunshine.audit.services import record
+from sunshine.documents import docx_template
+from sunshine.documents.filetypes import safe_display_name
+from sunshine.documents.storage import storage
+from sunshine.extensions import db
+from sunshine.letters.defaults import LETTERS, LetterSpec, allowed_placeholders, default_template
+from sunshine.letters.models import Letter, LetterTemplate
+
+# A letter template is a few pages and perhaps a letterhead image.
+MAX_TEMPLATE_BYTES = 5 * 1024 * 1024
+
+
+class LetterTemplateError(ValueError):
+    """An upload or revert that cannot be done; the message says why and what to do."""
+
+
+def generate(actor, *, kind: str, case_type: str, case_id: int, values: Mapping[str, object]) -> Letter:
+    """Render letter ``kind`` with ``values`` and store it; the caller commits.
+
+    A missing value is an error (docx_template refuses to leave a blank in a letter
+    to the public), so callers pass every placeholder the letter uses.
+    """
+    data = docx_template.render(template_bytes(kind), values)
+    stored = storage().save(data)
+    letter = Letter(
+        case_type=case_type,
+        case_id=case_id,
+        kind=kind,
+        title=LETTERS[kind].title,
+        storage_key=stored.key,
+        sha256=stored.sha256,
+        size=stored.size,
+        created_by_id=getattr(actor, "id", None),
+    )
+    db.session.add(letter)
+    db.session.flush()
+    record(
+        actor,
+        "letter.generated",
+        object_type=case_type,
+        object_id=case_id,
+        details={"letter_id": letter.id, "kind": kind, "sha256": stored.sha256},
+    )
+    return letter
+
+
+def letters_for(case_type: str, case_id: int) -> list[Letter]:
+    return list(
+        db.session.scalars(
+            select(Letter).where(Letter.case_type == case_type, Letter.case_id == case_id).order_by(Letter.id)
+        )
+    )
+
+
+def active_template(kind: str) -> LetterTemplate | None:
+    """The uploaded template letters of ``kind`` use now, or None for the default."""
+    return db.session.scalar(select(LetterTemplate).where(LetterTemplate.kind == kind, LetterTemplate.active))
+
+
+def template_bytes(kind: str) -> bytes:
+    """The .docx letters of ``kind`` are filled from: the active upload, else the default."""
+    template = active_template(kind)
+    if template is None:
+        return default_template(kind)
+    with storage().open(template.storage_key) as handle:
+        return handle.read()
+
+
+def upload_template(actor, kind: str, data: bytes, filename: str) -> LetterTemplate:
+    """Make ``data`` the template of letter ``kind``, replacing any earlier upload; commits.
+
+    Raises ``TemplateError`` (not a macro-free .docx, stray braces, a placeholder this
+    letter cannot fill, a table placeholder outside its table row) or
+    ``LetterTemplateError``, both with a message for the administrator; nothing is
+    stored when either is raised.
+    """
+    _spec(kind)
+    if len(data) > MAX_TEMPLATE_BYTES:
+        raise LetterTemplateError(
+            f"This file is larger than {MAX_TEMPLATE_BYTES // 2**20} MB. A letter template should be a "
+            "few pages: remove large images and upload it again."
+        )
+    docx_template.validate_template(data, allowed_placeholders(kind))
+    _trial_render(kind, data)
+    stored = storage().save(data)
+    try:
+        previous = active_template(kind)
+        if previous is not None:
+            previous.active = False
+            db.session.flush()  # before the insert, or the one-active-per-kind index refuses it
+        template = LetterTemplate(
+            kind=kind,
+            storage_key=stored.key,
+            sha256=stored.sha256,
+            display_name=safe_display_name(filename or "template.docx"),
+            uploaded_by_id=getattr(actor, "id", None),
+        )
+        db.session.add(template)
+        db.session.flush()
+        record(
+            actor,
+            "letter_template.uploaded",
+            template,
+            details={"kind": kind, "sha256": stored.sha256, "replaces_id": previous.id if previous else None},
+        )
+        db.session.commit()
+    except Exception as exc:
+        db.session.rollback()
+        storage().delete(stored.key)
+        if isinstance(exc, IntegrityError):  # another upload for this kind won the race
+            raise LetterTemplateError(
+                "Someone else changed this letter's template at the same moment. Reload the page and "
+                "check which template is in use before uploading again."
+            ) from exc
+        raise
+    return template
+
+
+def revert_to_default(actor, kind: str) -> LetterTemplate:
+    """Stop using the uploaded template of ``kind``, so letters use the default again; commits.
+
+    Returns the template set aside (kept, inactive, for the record). Raises
+    ``LetterTemplateError`` when the letter already uses the default.
+    """
+    spec = _spec(kind)
+    template = active_template(kind)
+    if template is None:
+        raise LetterTemplateError(f"“{spec.title}” already uses the default template.")
+    template.active = False
+    record(actor, "letter_template.reverted", template, details={"kind": kind, "sha256": template.sha256})
+    db.session.commit()
+    return template
+
+
+def _spec(kind: str) -> LetterSpec:
+    if kind not in LETTERS:
+        raise LetterTemplateError(f"There is no letter called “{kind}”.")
+    return LETTERS[kind]
+
+
+def _trial_render(kind: str, data: bytes) -> None:
+    """Fill the template with sample values, as ``generate`` will, to refuse now what would fail then.
+
+    A dotted placeholder such as ``{{ fees.amount }}`` is filled only in a table row that
+    repeats once per item; anywhere else it has no value.
+    """
+    values: dict[str, object] = {}
+    for name in allowed_placeholders(kind):
+        key, dot, field = name.partition(".")
+        if dot:
+            values.setdefault(key, [{}])[0][field] = "sample"  # type: ignore[index]
+        else:
+            values[name] = "sample"
+    try:
+        docx_template.render(data, values)
+    except docx_template.TemplateError as exc:
+        dotted = sorted(name for name in allowed_placeholders(kind) if "." in name)
+        hint = (
+            f" A placeholder with a dot, such as {{{{ {dotted[0]} }}}}, can be used only in a table row, "
+            "which is repeated once for each item."
+            if dotted
+            else ""
+        )
+        raise docx_template.TemplateError(f"{exc}{hint}") from exc

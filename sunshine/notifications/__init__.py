@@ -1,0 +1,1 @@
+"""Outgoing mail: every message is an outbox row first, then delivered."""

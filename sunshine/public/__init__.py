@@ -1,0 +1,1 @@
+"""Pages for the public and the signed-in workspace."""

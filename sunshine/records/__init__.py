@@ -1,0 +1,1 @@
+"""Sunshine Law records requests."""

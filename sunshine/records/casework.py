@@ -1,0 +1,341 @@
+"""Pages for custodians: key in requests, work a case, upload and release records."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from sunshine.accounts.models import User
+from sunshine.audit.queries import case_history
+from sunshine.authz import Permission, requires, units_where
+from sunshine.extensions import db
+from sunshine.letters.services import letters_for
+from sunshine.records import duplicates, forms, services, workflow
+from sunshine.records.citations import load_citations
+from sunshine.records.models import Channel, RecordsRequest
+from sunshine.records.states import Action, available_actions
+from sunshine.records.web import bp, intake_from, intake_unit, send_letter
+from sunshine.timeutil import utcnow
+
+
+def _staff_request(request_id: int) -> RecordsRequest:
+    """A request in one of the custodian's units, its view audited (it holds personal data)."""
+    record = db.session.get(RecordsRequest, request_id)
+    if record is None or record.unit_id not in units_where(current_user, Permission.WORK_RECORDS_QUEUE):
+        abort(404)
+    return record
+
+
+@bp.route("/staff/requests/new", methods=["GET", "POST"])
+@requires(Permission.WORK_RECORDS_QUEUE)
+def staff_new():
+    """Key in a request that came by mail, email, fax, phone or at the counter."""
+    form = forms.StaffIntakeForm()
+    if form.validate_on_submit():
+        try:
+            if form.custodian_received_on.data < form.first_received_on.data:
+                raise services.RequestError(
+                    "The custodian cannot receive a request before it reached the body."
+                )
+            if form.custodian_received_on.data > utcnow().date():
+                raise services.RequestError("The date the custodian received it cannot be in the future.")
+            filed = services.file_request(
+                current_user,
+                intake_from(form),
+                unit=intake_unit(),
+                channel=Channel(form.channel.data),
+                first_received_at=_noon(form.first_received_on.data),
+                custodian_received_on=form.custodian_received_on.data,
+            )
+        except services.RequestError as exc:
+            form.custodian_received_on.errors.append(str(exc))
+        else:
+            flash(f"Request {filed.request.tracking_number} recorded.", "success")
+            return redirect(url_for("records.case", request_id=filed.request.id))
+    return render_template("records/staff_new.html", form=form), 400 if form.errors else 200
+
+
+def _noon(day):
+
+    return datetime.combine(day, time(12))
+
+
+@bp.route("/staff/requests/<int:request_id>")
+@requires(Permission.WORK_RECORDS_QUEUE)
+def case(request_id: int):
+    record = _staff_request(request_id)
+    services.record_staff_view(current_user, record)
+    return render_template(
+        "records/case.html",
+        request_=record,
+        clock=services.response_clock(record),
+        history=case_history("records_request", record.id),
+        actions=available_actions(record.status),
+        Action=Action,
+        decision_form=forms.DecisionForm(),
+        reason_form=forms.ReasonForm(),
+        simple_form=FlaskForm(),
+        clarify_form=forms.ClarifyForm(),
+        fee_form=forms.FeeForm(),
+        payment_form=forms.PaymentForm(),
+        waiver_form=forms.WaiverForm(),
+        delay_form=forms.DelayForm(),
+        note_form=forms.NoteForm(),
+        grounds_form=forms.GroundsForm(),
+        assign_form=_assign_form(record),
+        message_form=forms.MessageForm(),
+        conversation=[m for m in record.messages if m.details.get("kind") == "message"],
+        estimates=workflow.estimates(record),
+        notes=[m for m in record.messages if m.internal],
+        duplicates=duplicates.possible_duplicates(record),
+        documents=_case_documents(record),
+        upload_form=_upload_form(),
+        resolve_form=forms.ResolveForm(),
+        blockers=_blockers(record),
+        releases=_releases(record),
+        letters=letters_for(services.CASE_TYPE, record.id),
+        citations=load_citations().all(),
+    )
+
+
+def _codes(form) -> list[str]:
+    return [c.strip() for c in (form.citations.data or "").split(",") if c.strip()]
+
+
+def _findings(form) -> dict[str, str]:
+    lines = (form.findings.data or "").splitlines()
+    return {
+        code.strip(): text.strip() for code, _, text in (line.partition(":") for line in lines if ":" in line)
+    }
+
+
+def _decide(partial: bool):
+    return lambda record, form: services.decide_with_citations(
+        current_user,
+        record,
+        partial=partial,
+        citations=_codes(form),
+        findings=_findings(form),
+        withheld_description=form.withheld_description.data or "",
+    )
+
+
+def _fee_inputs(form: forms.FeeForm):
+    from sunshine.records.fees import FeeInputs
+
+    media = {name: getattr(form, name).data or 0 for name in ("usb", "dvd") if getattr(form, name).data}
+    return FeeInputs(
+        standard_pages=form.standard_pages.data or 0,
+        duplicating_minutes=form.duplicating_minutes.data or 0,
+        research_minutes=form.research_minutes.data or 0,
+        programming_minutes=form.programming_minutes.data or 0,
+        media=media,
+        attorney_review_minutes=form.attorney_review_minutes.data or 0,
+    )
+
+
+# What each case action needs: its form, and the service call it makes.
+CASE_ACTIONS = {
+    "acknowledge": (FlaskForm, lambda r, f: services.acknowledge(current_user, r)),
+    "grant": (FlaskForm, lambda r, f: services.grant(current_user, r)),
+    "deny": (forms.DecisionForm, _decide(partial=False)),
+    "partial_grant": (forms.DecisionForm, _decide(partial=True)),
+    "close": (FlaskForm, lambda r, f: services.close(current_user, r)),
+    "withdraw": (forms.ReasonForm, lambda r, f: services.withdraw(current_user, r, f.reason.data)),
+    "ask_clarification": (
+        forms.ClarifyForm,
+        lambda r, f: workflow.ask_clarification(current_user, r, f.question.data),
+    ),
+    "request_payment": (
+        forms.FeeForm,
+        lambda r, f: workflow.estimate_and_request_payment(current_user, r, _fee_inputs(f)),
+    ),
+    "paid": (
+        forms.PaymentForm,
+        lambda r, f: workflow.record_payment(current_user, r, int(f.amount.data * 100)),
+    ),
+    "waiver": (
+        forms.WaiverForm,
+        lambda r, f: workflow.decide_waiver(current_user, r, percent=f.percent.data, reason=f.reason.data),
+    ),
+    "delay": (
+        forms.DelayForm,
+        lambda r, f: workflow.delay(
+            current_user,
+            r,
+            explanation=f.explanation.data,
+            available_on=f.available_on.data,
+            place=f.place.data,
+        ),
+    ),
+    "note": (forms.NoteForm, lambda r, f: workflow.add_note(current_user, r, f.text.data)),
+    "assign_to_me": (FlaskForm, lambda r, f: workflow.assign(current_user, r, current_user)),
+    # Its choices depend on the case: act() builds it with _assign_form(record).
+    "assign": (
+        forms.AssignForm,
+        lambda r, f: workflow.assign(current_user, r, db.session.get(User, f.assignee_id.data)),
+    ),
+    "statement_of_grounds": (
+        forms.GroundsForm,
+        lambda r, f: services.give_statement_of_grounds(current_user, r, f.grounds.data),
+    ),
+    "message": (
+        forms.MessageForm,
+        lambda r, f: services.post_message(current_user, r, f.text.data, from_requester=False),
+    ),
+}
+
+
+@bp.route("/staff/requests/<int:request_id>/<action>", methods=["POST"])
+@requires(Permission.WORK_RECORDS_QUEUE)
+def act(request_id: int, action: str):
+    record = _staff_request(request_id)
+    if action not in CASE_ACTIONS:
+        abort(404)
+    form_class, perform = CASE_ACTIONS[action]
+    form = _assign_form(record) if action == "assign" else form_class()
+    if not form.validate_on_submit():
+        flash(" ".join(sum(form.errors.values(), [])) or "The form expired; try again.", "error")
+        return redirect(url_for("records.case", request_id=record.id))
+    try:
+        perform(record, form)
+    except ValueError as exc:  # RequestError, TransitionError, ClockError, FeeError: all say why
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        flash(f"{record.tracking_number}: {record.status.label.lower()}.", "success")
+    return redirect(url_for("records.case", request_id=record.id))
+
+
+@bp.route("/staff/requests/<int:request_id>/letters/<int:letter_id>")
+@requires(Permission.WORK_RECORDS_QUEUE)
+def staff_letter(request_id: int, letter_id: int):
+    return send_letter(_staff_request(request_id), letter_id)
+
+
+@bp.route("/staff/requests/<int:request_id>/documents", methods=["POST"])
+@requires(Permission.WORK_RECORDS_QUEUE)
+def upload_document(request_id: int):
+    from sunshine.documents import services as documents
+    from sunshine.documents.models import Document, DocumentRole
+    from sunshine.units.models import Unit
+
+    record = _staff_request(request_id)
+    form = forms.UploadForm()
+    form.originating_unit_id.choices = _unit_choices()
+    if not form.validate_on_submit():
+        flash(" ".join(sum(form.errors.values(), [])), "error")
+        return redirect(url_for("records.case", request_id=record.id))
+    replaces = db.session.get(Document, form.replaces_id.data) if form.replaces_id.data else None
+    if replaces is not None and (replaces.case_type, replaces.case_id) != (services.CASE_TYPE, record.id):
+        abort(404)
+    try:
+        document = documents.receive(
+            current_user,
+            form.file.data.read(),
+            form.file.data.filename,
+            case_type=services.CASE_TYPE,
+            case_id=record.id,
+            role=DocumentRole.RESPONSIVE,
+            originating_unit=db.session.get(Unit, form.originating_unit_id.data),
+            replaces=replaces,
+        )
+    except documents.DocumentError as exc:
+        flash(f"The file was not accepted: {exc}", "error")
+    else:
+        found = len(document.findings)
+        flash(
+            f"{document.display_name} received"
+            + (f"; {found} possible sensitive item(s) to review." if found else "."),
+            "success",
+        )
+    return redirect(url_for("records.case", request_id=record.id))
+
+
+def _unit_choices():
+    from wtforms.fields.choices import SelectChoice
+
+    from sunshine.units.services import active_units
+
+    return [SelectChoice(u.id, u.full_name) for u in active_units()]
+
+
+@bp.route("/staff/requests/<int:request_id>/findings/<int:finding_id>", methods=["POST"])
+@requires(Permission.WORK_RECORDS_QUEUE)
+def resolve_finding(request_id: int, finding_id: int):
+    from sunshine.documents import services as documents
+    from sunshine.documents.models import Document, Resolution, SensitiveFinding
+
+    record = _staff_request(request_id)
+    finding = db.session.get(SensitiveFinding, finding_id)
+    document = db.session.get(Document, finding.document_id) if finding else None
+    if document is None or (document.case_type, document.case_id) != (services.CASE_TYPE, record.id):
+        abort(404)
+    form = forms.ResolveForm()
+    if not form.validate_on_submit():
+        flash(" ".join(sum(form.errors.values(), [])), "error")
+    else:
+        try:
+            documents.resolve(current_user, finding, Resolution(form.resolution.data), form.reason.data or "")
+        except documents.DocumentError as exc:
+            flash(str(exc), "error")
+        else:
+            flash("Finding resolved.", "success")
+    return redirect(url_for("records.case", request_id=record.id))
+
+
+@bp.route("/staff/requests/<int:request_id>/release", methods=["POST"])
+@requires(Permission.WORK_RECORDS_QUEUE)
+def release_records(request_id: int):
+    from sunshine.records import release
+
+    record = _staff_request(request_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    try:
+        row = release.release(current_user, record)
+    except services.RequestError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.refresh(row)  # without Redis the job has already run
+        if row.status.value == "ready":
+            flash(f"Released {row.page_count} pages ({row.first_bates} to {row.last_bates}).", "success")
+        else:
+            flash("Building the packet. The requester is told when it is ready.", "success")
+    return redirect(url_for("records.case", request_id=record.id))
+
+
+def _case_documents(record: RecordsRequest):
+    from sunshine.documents.services import active_documents
+
+    return active_documents(services.CASE_TYPE, record.id)
+
+
+def _blockers(record: RecordsRequest) -> list[str]:
+    from sunshine.documents.services import release_blockers
+
+    return release_blockers(services.CASE_TYPE, record.id)
+
+
+def _releases(record: RecordsRequest):
+    from sunshine.records.release import releases
+
+    return releases(record)
+
+
+def _upload_form():
+    form = forms.UploadForm()
+    form.originating_unit_id.choices = _unit_choices()
+    return form
+
+
+def _assign_form(record: RecordsRequest) -> forms.AssignForm:
+    from wtforms.fields.choices import SelectChoice
+
+    form = forms.AssignForm()
+    form.assignee_id.choices = [SelectChoice(u.id, u.full_name) for u in workflow.custodians_of(record)]
+    return form

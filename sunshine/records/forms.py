@@ -1,0 +1,183 @@
+"""Forms for filing and working records requests. Field rules here; request rules in services."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
+
+from sunshine.records.models import Channel, Delivery, PreferredFormat
+
+FORMATS = [
+    SelectChoice(PreferredFormat.ELECTRONIC.value, "Electronic copies"),
+    SelectChoice(PreferredFormat.PAPER.value, "Paper copies"),
+    SelectChoice(PreferredFormat.INSPECT.value, "Inspect in person"),
+]
+DELIVERIES = [
+    SelectChoice(Delivery.PORTAL.value, "Download from the status page"),
+    SelectChoice(Delivery.EMAIL.value, "By email"),
+    SelectChoice(Delivery.MAIL.value, "By post"),
+    SelectChoice(Delivery.PICKUP.value, "Collect at the counter"),
+]
+
+
+class RequestForm(FlaskForm):
+    description = TextAreaField(
+        "Records you are asking for",
+        [InputRequired("Describe the records you are asking for."), Length(max=10000)],
+    )
+    date_from = DateField("From (optional)", [Optional()])
+    date_to = DateField("To (optional)", [Optional()])
+    preferred_format = RadioField(
+        "How you would like them", choices=FORMATS, default=PreferredFormat.ELECTRONIC.value
+    )
+    delivery = RadioField(
+        "How you would like to receive them", choices=DELIVERIES, default=Delivery.PORTAL.value
+    )
+    contact_name = StringField("Your name (optional)", [Optional(), Length(max=200)])
+    contact_email = EmailField(
+        "Email address (optional)",
+        [Optional(), Email("Enter an email address like name@example.org."), Length(max=254)],
+    )
+    contact_phone = StringField("Phone (optional)", [Optional(), Length(max=40)])
+    contact_address = TextAreaField("Postal address (optional)", [Optional(), Length(max=1000)])
+    fee_waiver_requested = BooleanField(
+        "I ask for fees to be waived or reduced because the release is in the public interest"
+    )
+    public_interest_statement = TextAreaField(
+        "How the release serves the public interest", [Optional(), Length(max=5000)]
+    )
+
+
+class StaffIntakeForm(RequestForm):
+    channel = SelectField(
+        "How it arrived",
+        choices=[
+            SelectChoice(c.value, c.value.replace("_", " ").capitalize())
+            for c in Channel
+            if c not in (Channel.WEB, Channel.API)
+        ],
+    )
+    first_received_on = DateField(
+        "Date it first reached the body", [InputRequired("Enter the date it arrived.")]
+    )
+    custodian_received_on = DateField(
+        "Date the custodian received it", [InputRequired("Enter the date the custodian received it.")]
+    )
+
+
+class DecisionForm(FlaskForm):
+    citations = StringField("Citations (comma-separated, e.g. 610.021(14), 610.100.3)", [Length(max=500)])
+    withheld_description = TextAreaField(
+        "General description of what is withheld (RSMo 610.024)", [Length(max=5000)]
+    )
+    findings = TextAreaField(
+        "Written findings, one per line as CODE: finding (needed for 610.021(18)(d) and (19))",
+        [Length(max=10000)],
+    )
+
+
+class ReasonForm(FlaskForm):
+    reason = StringField("Reason", [InputRequired("Give the reason."), Length(max=500)])
+
+
+class ClarifyForm(FlaskForm):
+    question = TextAreaField(
+        "Question for the requester", [InputRequired("Write the question."), Length(max=5000)]
+    )
+
+
+class AnswerForm(FlaskForm):
+    answer = TextAreaField("Your answer", [InputRequired("Write your answer."), Length(max=10000)])
+
+
+class FeeForm(FlaskForm):
+    standard_pages = IntegerField(
+        "Paper pages (up to 9 x 14 in)", [Optional(), NumberRange(0, 1_000_000)], default=0
+    )
+    duplicating_minutes = IntegerField(
+        "Copying time, minutes", [Optional(), NumberRange(0, 100_000)], default=0
+    )
+    research_minutes = IntegerField(
+        "Research time, minutes", [Optional(), NumberRange(0, 100_000)], default=0
+    )
+    programming_minutes = IntegerField(
+        "Programming time, minutes", [Optional(), NumberRange(0, 100_000)], default=0
+    )
+    usb = IntegerField("USB drives", [Optional(), NumberRange(0, 100)], default=0)
+    dvd = IntegerField("DVDs", [Optional(), NumberRange(0, 100)], default=0)
+    attorney_review_minutes = IntegerField(
+        "Attorney review, minutes (recorded, never charged)", [Optional(), NumberRange(0, 100_000)], default=0
+    )
+
+
+class PaymentForm(FlaskForm):
+    amount = DecimalField(
+        "Amount received ($)", [InputRequired("Enter the amount."), NumberRange(0, 1_000_000)], places=2
+    )
+
+
+class WaiverForm(FlaskForm):
+    percent = IntegerField(
+        "Waive this percentage", [InputRequired("Enter 0 to 100."), NumberRange(0, 100, "Enter 0 to 100.")]
+    )
+    reason = TextAreaField("Reason", [InputRequired("Give the reason."), Length(max=2000)])
+
+
+class DelayForm(FlaskForm):
+    explanation = TextAreaField(
+        "Detailed explanation of the cause", [InputRequired("Explain the delay."), Length(max=5000)]
+    )
+    available_on = DateField("Earliest date available", [InputRequired("Enter the date.")])
+    place = StringField("Where the records will be available", [InputRequired("Say where."), Length(max=500)])
+
+
+class NoteForm(FlaskForm):
+    text = TextAreaField(
+        "Internal note (never shown to the requester)", [InputRequired("Write the note."), Length(max=5000)]
+    )
+
+
+class UploadForm(FlaskForm):
+    file = FileField("Record (PDF)", [FileRequired("Choose the file to upload.")])
+    originating_unit_id = SelectField("Unit that created the record", coerce=int, validate_choice=True)
+    replaces_id = HiddenField(filters=[lambda v: int(v) if v and str(v).isdigit() else None])
+
+
+class ResolveForm(FlaskForm):
+    resolution = SelectField(
+        "Resolution",
+        choices=[
+            SelectChoice("false_positive", "Not sensitive (false positive)"),
+            SelectChoice("requester_own", "The verified requester's own data"),
+        ],
+    )
+    reason = StringField("Reason", [Length(max=1000)])
+
+
+class MessageForm(FlaskForm):
+    text = TextAreaField("Message", [InputRequired("Write the message."), Length(max=5000)])
+
+
+class GroundsForm(FlaskForm):
+    grounds = TextAreaField(
+        "Statement of grounds: which provision applies to which records, and why",
+        [InputRequired("Write the statement."), Length(max=10000)],
+    )
+
+
+class AssignForm(FlaskForm):
+    assignee_id = SelectField("Assign to", coerce=int, validate_choice=True)

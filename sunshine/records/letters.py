@@ -1,0 +1,114 @@
+"""Which letter each records-request event produces, and the values that fill it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sunshine.clocks import services as clocks
+from sunshine.extensions import db
+from sunshine.letters.services import generate
+from sunshine.links import external_url
+from sunshine.records.citations import UnknownCitation, load_citations
+from sunshine.records.models import RecordsRequest
+from sunshine.units.models import PublicBody
+
+EVENT_LETTERS = {
+    "received": "acknowledgement",
+    "clarification": "clarification",
+    "payment_requested": "payment_request",
+    "delayed": "delay",
+    "granted": "grant",
+    "denied": "denial",
+    "partially_granted": "partial_grant",
+    "withdrawn": "withdrawal",
+    "statement_of_grounds": "statement_of_grounds",
+}
+
+
+def _long(day) -> str:
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def _money(cents: int) -> str:
+    return f"${cents / 100:,.2f}"
+
+
+def _short_name(code: str) -> str:
+    try:
+        return load_citations().get(code).short_name
+    except UnknownCitation:
+        return ""
+
+
+def _citation_rows(request: RecordsRequest) -> list[dict[str, str]]:
+    return [
+        {"code": c.code, "short_name": _short_name(c.code), "finding": c.finding or "Not required"}
+        for c in request.citations
+    ]
+
+
+def values_for(request: RecordsRequest, event: str, context: dict[str, Any]) -> dict[str, object]:
+    body = db.session.get(PublicBody, request.body_id)
+    values: dict[str, object] = {
+        "body_name": body.name,
+        "tracking_number": request.tracking_number,
+        "letter_date": _long(clocks.local_today(body)),
+        "requester_name": request.contact_name or "Requester",
+        # Never the private link: a letter may be forwarded.
+        "status_link": external_url("records.status", tracking_number=request.tracking_number),
+    }
+    if event == "received":
+        clock = context["clock"]
+        values |= {
+            "received_on": _long(request.custodian_received_on),
+            "response_due": _long(clock.due_on),
+            "due_explanation": clock.explanation,
+        }
+    elif event == "clarification":
+        values |= {"question": context["question"], "window_due": _long(context["window"].due_on)}
+    elif event == "payment_requested":
+        estimate = context["estimate"]
+        values |= {
+            "fee_total": _money(estimate.total_cents),
+            "window_due": _long(context["window"].due_on),
+            "fees": [
+                {
+                    "description": li["description"],
+                    "amount": _money(li["amount_cents"]),
+                    "legal_basis": li["legal_basis"],
+                }
+                for li in estimate.lines
+            ],
+        }
+    elif event == "delayed":
+        notice = context["notice"]
+        values |= {
+            "delay_explanation": notice.explanation,
+            "available_on": _long(notice.available_on),
+            "available_place": notice.available_at_place,
+        }
+    elif event == "statement_of_grounds":
+        values |= {"grounds": context["grounds"], "citations": _citation_rows(request)}
+    elif event in ("denied", "partially_granted"):
+        withheld = next(
+            (m.body for m in request.messages if m.details.get("kind") == "withheld_description"), ""
+        )
+        values |= {
+            "withheld_description": withheld,
+            "citations": _citation_rows(request),
+        }
+    elif event == "withdrawn":
+        values["withdrawal_reason"] = context["reason"]
+    return values
+
+
+def write_letter(actor, request: RecordsRequest, event: str, context: dict[str, Any]) -> None:
+    kind = EVENT_LETTERS.get(event)
+    if kind is not None:
+        generate(
+            actor,
+            kind=kind,
+            case_type="records_request",
+            case_id=request.id,
+            values=values_for(request, event, context),
+        )

@@ -1,0 +1,157 @@
+"""Records requests under the Sunshine Law, and what travels with them."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from sunshine.crypto import EncryptedText
+from sunshine.extensions import db
+from sunshine.records.states import Status
+from sunshine.timeutil import utcnow
+
+
+def _enum(cls, length: int = 30) -> Enum:
+    return Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
+
+
+class Channel(enum.StrEnum):
+    WEB = "web"
+    API = "api"
+    EMAIL = "email"
+    MAIL = "mail"
+    FAX = "fax"
+    PHONE = "phone"
+    IN_PERSON = "in_person"
+
+
+class PreferredFormat(enum.StrEnum):
+    ELECTRONIC = "electronic"
+    PAPER = "paper"
+    INSPECT = "inspect"
+
+
+class Delivery(enum.StrEnum):
+    PORTAL = "portal"
+    EMAIL = "email"
+    MAIL = "mail"
+    PICKUP = "pickup"
+
+
+class TrackingCounter(db.Model):
+    """The last tracking number issued in a year; locked while a new one is taken."""
+
+    __tablename__ = "tracking_counter"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last: Mapped[int] = mapped_column(default=0)
+
+
+class RecordsRequest(db.Model):
+    __tablename__ = "records_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tracking_number: Mapped[str] = mapped_column(String(20), unique=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("public_body.id"), index=True)
+    # The custodian's unit: where the request is worked and its clocks remind.
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    requester_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    status: Mapped[Status] = mapped_column(_enum(Status), default=Status.RECEIVED, index=True)
+
+    # What is asked for. Encrypted: people often ask for records about themselves.
+    description: Mapped[str] = mapped_column(EncryptedText)
+    date_from: Mapped[date | None]
+    date_to: Mapped[date | None]
+    preferred_format: Mapped[PreferredFormat] = mapped_column(_enum(PreferredFormat))
+    delivery: Mapped[Delivery] = mapped_column(_enum(Delivery))
+    fee_waiver_requested: Mapped[bool] = mapped_column(default=False)
+    public_interest_statement: Mapped[str | None] = mapped_column(EncryptedText)
+
+    # Contact, all optional: anonymous requests are allowed.
+    contact_name: Mapped[str | None] = mapped_column(EncryptedText)
+    contact_email: Mapped[str | None] = mapped_column(EncryptedText)
+    contact_phone: Mapped[str | None] = mapped_column(EncryptedText)
+    contact_address: Mapped[str | None] = mapped_column(EncryptedText)
+
+    channel: Mapped[Channel] = mapped_column(_enum(Channel, 20))
+    # When it first reached the body, and the date the custodian received it: the
+    # second starts the clock (610.023.3), so they are kept apart.
+    first_received_at: Mapped[datetime]
+    custodian_received_on: Mapped[date]
+    # SHA-256 of the secret in the status link; the secret itself is never stored.
+    access_token_hash: Mapped[str] = mapped_column(String(64))
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None]
+
+    citations: Mapped[list[DenialCitation]] = relationship(
+        cascade="all, delete-orphan", order_by="DenialCitation.id"
+    )
+    messages: Mapped[list[RequestMessage]] = relationship(
+        cascade="all, delete-orphan", order_by="RequestMessage.id"
+    )
+
+
+class DenialCitation(db.Model):
+    """A provision of law cited for withholding all or part of a request (never free text alone)."""
+
+    __tablename__ = "denial_citation"
+    __table_args__ = (UniqueConstraint("request_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("records_request.id"), index=True)
+    code: Mapped[str] = mapped_column(String(60))
+    # The written finding that 610.021(18)(d) and (19) require.
+    finding: Mapped[str | None] = mapped_column(String(4000))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RequestMessage(db.Model):
+    """A message on a request: to or from the requester, or an internal staff note."""
+
+    __tablename__ = "request_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("records_request.id"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    from_requester: Mapped[bool] = mapped_column(default=False)
+    internal: Mapped[bool] = mapped_column(default=False)  # staff notes: never shown to the requester
+    body: Mapped[str] = mapped_column(EncryptedText)
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FeeEstimateRecord(db.Model):
+    """A fee estimate given to the requester (610.026), with any waiver and the payment."""
+
+    __tablename__ = "fee_estimate"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("records_request.id"), index=True)
+    lines: Mapped[list] = mapped_column(JSON)  # description, quantity, unit price, amount, legal basis
+    subtotal_cents: Mapped[int]
+    reduction_cents: Mapped[int] = mapped_column(default=0)
+    total_cents: Mapped[int]
+    waiver_reason: Mapped[str | None] = mapped_column(String(2000))
+    prepayment_required: Mapped[bool] = mapped_column(default=True)
+    paid_cents: Mapped[int | None]
+    paid_at: Mapped[datetime | None]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DelayNotice(db.Model):
+    """A delay under 610.023.3: a detailed explanation, and where and when the records will be available."""
+
+    __tablename__ = "delay_notice"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("records_request.id"), index=True)
+    explanation: Mapped[str] = mapped_column(String(5000))
+    available_on: Mapped[date]
+    available_at_place: Mapped[str] = mapped_column(String(500))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,399 @@
+"""Records-request rules: intake, access, and the custodian's actions.
+
+Every function takes the acting user (None for the public), records audit events
+and, where the law requires it, starts or stops clocks. Views, the API and jobs
+all come through here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from flask import render_template
+from sqlalchemy import select
+
+from sunshine.audit.services import record
+from sunshine.clocks import services as clocks
+from sunshine.clocks.policies import ClockKind
+from sunshine.extensions import db
+from sunshine.links import external_url
+from sunshine.notifications.services import queue_email
+from sunshine.records.citations import validate_denial
+from sunshine.records.models import (
+    Channel,
+    Delivery,
+    DenialCitation,
+    PreferredFormat,
+    RecordsRequest,
+    RequestMessage,
+    TrackingCounter,
+)
+from sunshine.records.states import Action, Status, next_status
+from sunshine.timeutil import utcnow
+from sunshine.units.models import Unit
+
+CASE_TYPE = "records_request"
+
+
+class RequestError(ValueError):
+    """A rule was broken; the message can be shown to the person as it is."""
+
+
+@dataclass(frozen=True)
+class Intake:
+    """What a requester (or staff keying in a request) supplies."""
+
+    description: str
+    preferred_format: PreferredFormat = PreferredFormat.ELECTRONIC
+    delivery: Delivery = Delivery.PORTAL
+    date_from: date | None = None
+    date_to: date | None = None
+    fee_waiver_requested: bool = False
+    public_interest_statement: str | None = None
+    contact_name: str | None = None
+    contact_email: str | None = None
+    contact_phone: str | None = None
+    contact_address: str | None = None
+
+
+@dataclass(frozen=True)
+class Filed:
+    request: RecordsRequest
+    access_token: str  # shown once: the secret part of the status link
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _next_tracking_number(year: int) -> str:
+    counter = db.session.execute(
+        select(TrackingCounter).where(TrackingCounter.year == year).with_for_update()
+    ).scalar_one_or_none()
+    if counter is None:
+        counter = TrackingCounter(year=year, last=0)
+        db.session.add(counter)
+    counter.last += 1
+    return f"{year}-{counter.last:06d}"
+
+
+def _check(intake: Intake) -> None:
+    if not intake.description.strip():
+        raise RequestError("Describe the records you are asking for.")
+    if intake.date_from and intake.date_to and intake.date_from > intake.date_to:
+        raise RequestError("The start of the date range is after its end.")
+    if intake.delivery is Delivery.EMAIL and not intake.contact_email:
+        raise RequestError("Give an email address, or choose another way to receive the records.")
+    if intake.delivery is Delivery.MAIL and not intake.contact_address:
+        raise RequestError("Give a postal address, or choose another way to receive the records.")
+    if intake.fee_waiver_requested and not (intake.public_interest_statement or "").strip():
+        raise RequestError("Say how the release serves the public interest, or untick the fee waiver.")
+
+
+def file_request(
+    actor,
+    intake: Intake,
+    *,
+    unit: Unit,
+    channel: Channel,
+    first_received_at: datetime | None = None,
+    custodian_received_on: date | None = None,
+) -> Filed:
+    """Record a new request and start its 3-business-day response clock.
+
+    ``first_received_at`` (naive UTC) is when it reached the body; the clock starts
+    from ``custodian_received_on``, the local date the custodian received it (today
+    for web and API requests). Requests by any other channel are keyed in by staff.
+    """
+    _check(intake)
+    body = unit.body
+    arrived = first_received_at or utcnow()
+    received_on = custodian_received_on or clocks.local_today(
+        body, arrived if channel in (Channel.WEB, Channel.API) else None
+    )
+    token = secrets.token_urlsafe(24)
+    request = RecordsRequest(
+        tracking_number=_next_tracking_number(received_on.year),
+        body_id=body.id,
+        unit_id=unit.id,
+        requester_id=actor.id if actor is not None and not actor.is_staff else None,
+        status=Status.RECEIVED,
+        description=intake.description.strip(),
+        date_from=intake.date_from,
+        date_to=intake.date_to,
+        preferred_format=intake.preferred_format,
+        delivery=intake.delivery,
+        fee_waiver_requested=intake.fee_waiver_requested,
+        public_interest_statement=(intake.public_interest_statement or "").strip() or None,
+        contact_name=intake.contact_name or None,
+        contact_email=intake.contact_email or None,
+        contact_phone=intake.contact_phone or None,
+        contact_address=intake.contact_address or None,
+        channel=channel,
+        first_received_at=arrived,
+        custodian_received_on=received_on,
+        access_token_hash=_hash_token(token),
+    )
+    db.session.add(request)
+    db.session.flush()
+    clock = clocks.start(
+        actor,
+        kind=ClockKind.SUNSHINE_RESPONSE,
+        case_type=CASE_TYPE,
+        case_id=request.id,
+        unit=unit,
+        label=request.tracking_number,
+        started_on=received_on,
+        verb="Received",
+    )
+    record(
+        actor,
+        "request.filed",
+        request,
+        details={"channel": channel.value, "due_on": clock.due_on.isoformat()},
+    )
+    # The acknowledgement: the letter on the case, and the private link by email if an address was given.
+    from sunshine.records.letters import write_letter
+
+    write_letter(actor, request, "received", {"clock": clock})
+    if request.contact_email:
+        link = external_url("records.status", tracking_number=request.tracking_number, token=token)
+        text = render_template("email/request_received.txt", request=request, clock=clock, link=link)
+        queue_email(
+            request.contact_email,
+            f"Records request {request.tracking_number} received",
+            text,
+            kind="request.received",
+        )
+    db.session.commit()
+    return Filed(request, token)
+
+
+def find(tracking_number: str) -> RecordsRequest | None:
+    return db.session.scalar(select(RecordsRequest).where(RecordsRequest.tracking_number == tracking_number))
+
+
+def readable_by(request: RecordsRequest | None, user, token: str | None) -> bool:
+    """The requester signed in, or anyone holding the secret status link."""
+    if request is None:
+        return False
+    if token and hmac.compare_digest(_hash_token(token), request.access_token_hash):
+        return True
+    return bool(getattr(user, "is_authenticated", False) and request.requester_id == user.id)
+
+
+def record_staff_view(actor, request: RecordsRequest) -> None:
+    """Every staff view of a request (it holds the requester's personal data) is on the record."""
+    record(actor, "request.viewed", request)
+    db.session.commit()
+
+
+def response_clock(request: RecordsRequest):
+    return db.session.scalar(
+        select(clocks.Clock).where(
+            clocks.Clock.case_type == CASE_TYPE,
+            clocks.Clock.case_id == request.id,
+            clocks.Clock.kind == ClockKind.SUNSHINE_RESPONSE,
+        )
+    )
+
+
+def transition(actor, request: RecordsRequest, action: Action, details: dict | None = None) -> None:
+    request.status = next_status(request.status, action)
+    record(
+        actor, f"request.{action.value}", request, details={"status": request.status.value, **(details or {})}
+    )
+
+
+def acknowledge(actor, request: RecordsRequest) -> None:
+    transition(actor, request, Action.ACKNOWLEDGE)
+    db.session.commit()
+
+
+def _meet_response_clock(actor, request: RecordsRequest) -> None:
+    clock = response_clock(request)
+    if clock is not None and clock.is_open:
+        clocks.meet(actor, clock)
+
+
+def grant(actor, request: RecordsRequest) -> None:
+    """Grant in full: the response clock is met (or missed, if late)."""
+    transition(actor, request, Action.GRANT)
+    _meet_response_clock(actor, request)
+    notify_requester(actor, request, "granted")
+    db.session.commit()
+
+
+def decide_with_citations(
+    actor,
+    request: RecordsRequest,
+    *,
+    partial: bool,
+    citations: list[str],
+    findings: dict[str, str],
+    withheld_description: str,
+) -> None:
+    """Deny, or grant in part, citing the provisions of law relied on (610.023.4, 610.024).
+
+    A partial grant must describe in general terms what was withheld; citations
+    needing a written finding (610.021(18)(d), (19)) must have one.
+    """
+    problems = validate_denial(citations, findings)
+    if not withheld_description.strip():
+        problems.append("Describe in general terms what is withheld (RSMo 610.024).")
+    if problems:
+        raise RequestError(" ".join(problems))
+    action = Action.PARTIAL_GRANT if partial else Action.DENY
+    transition(actor, request, action, {"citations": citations})
+    for code in citations:
+        request.citations.append(
+            DenialCitation(code=code, finding=(findings.get(code) or "").strip() or None)
+        )
+    request.messages.append(
+        RequestMessage(
+            author_id=getattr(actor, "id", None),
+            body=withheld_description.strip(),
+            details={"kind": "withheld_description"},
+        )
+    )
+    _meet_response_clock(actor, request)
+    notify_requester(actor, request, "partially_granted" if partial else "denied")
+    db.session.commit()
+
+
+def ask_for_statement_of_grounds(actor, request: RecordsRequest) -> None:
+    """The requester asks for the written grounds of a denial: 3 business days (610.023.4)."""
+    if request.status not in (Status.DENIED, Status.PARTIALLY_GRANTED):
+        raise RequestError(
+            "A statement of grounds can be asked for once a request is denied in whole or part."
+        )
+    existing = [
+        c for c in clocks.open_clocks_for_case(CASE_TYPE, request.id) if c.kind is ClockKind.DENIAL_STATEMENT
+    ]
+    if existing:
+        raise RequestError(
+            f"The statement of grounds was already asked for; it is due by {existing[0].due_on:%-d %B %Y}."
+        )
+    unit = db.session.get(Unit, request.unit_id)
+    body = unit.body
+    clocks.start(
+        actor,
+        kind=ClockKind.DENIAL_STATEMENT,
+        case_type=CASE_TYPE,
+        case_id=request.id,
+        unit=unit,
+        label=request.tracking_number,
+        started_on=clocks.local_today(body),
+        verb="Asked",
+    )
+    record(actor, "request.statement_of_grounds_asked", request)
+    db.session.commit()
+
+
+def close(actor, request: RecordsRequest) -> None:
+    transition(actor, request, Action.CLOSE)
+    request.closed_at = utcnow()
+    db.session.commit()
+
+
+def withdraw(actor, request: RecordsRequest, reason: str) -> None:
+    """Withdraw the request at the requester's wish or by staff; the requester is told."""
+    _withdraw(actor, request, reason)
+    db.session.commit()
+
+
+def _withdraw(actor, request: RecordsRequest, reason: str) -> None:
+    transition(actor, request, Action.WITHDRAW, {"reason": reason})
+    for clock in clocks.open_clocks_for_case(CASE_TYPE, request.id):
+        clocks.withdraw(actor, clock)
+    request.closed_at = utcnow()
+    notify_requester(actor, request, "withdrawn", reason=reason)
+
+
+def on_lapse(clock) -> None:
+    """A payment or clarification window ran out: the request is withdrawn (in the sweep's transaction)."""
+    request = db.session.get(RecordsRequest, clock.case_id)
+    if request is None or not request.status.is_open:
+        return
+    _withdraw(None, request, LAPSE_REASONS.get(clock.kind, "the requester did not respond in time"))
+
+
+LAPSE_REASONS = {
+    ClockKind.FEE_PAYMENT: "the fees were not paid within the time allowed",
+    ClockKind.CLARIFICATION: "the clarification asked for was not received within the time allowed",
+}
+
+
+def notify_requester(actor, request: RecordsRequest, event: str, **context) -> None:
+    """Write the letter for ``event`` onto the case, and email the requester if they gave an address."""
+    from sunshine.records.letters import write_letter
+
+    write_letter(actor, request, event, context)
+    if not request.contact_email:
+        return
+    link = external_url("records.status", tracking_number=request.tracking_number)
+    text = render_template(f"email/request_{event}.txt", request=request, link=link, **context)
+    queue_email(
+        request.contact_email,
+        f"Records request {request.tracking_number}: {request.status.label.lower()}",
+        text,
+        kind=f"request.{event}",
+    )
+
+
+def post_message(actor, request: RecordsRequest, text: str, *, from_requester: bool) -> RequestMessage:
+    """A message between requester and custodian, shown to both; the other side is told by email."""
+    if not text.strip():
+        raise RequestError("Write the message.")
+    message = RequestMessage(
+        author_id=getattr(actor, "id", None),
+        from_requester=from_requester,
+        body=text.strip(),
+        details={"kind": "message"},
+    )
+    request.messages.append(message)
+    record(actor, "request.message", request, details={"from_requester": from_requester})
+    if not from_requester and request.contact_email:
+        link = external_url("records.status", tracking_number=request.tracking_number)
+        queue_email(
+            request.contact_email,
+            f"Records request {request.tracking_number}: a message from the custodian",
+            f"{text.strip()}\n\nReply on your status page:\n{link}\n",
+            kind="request.message",
+        )
+    db.session.commit()
+    return message
+
+
+def requests_of(user) -> list[RecordsRequest]:
+    return list(
+        db.session.scalars(
+            select(RecordsRequest)
+            .where(RecordsRequest.requester_id == user.id)
+            .order_by(RecordsRequest.id.desc())
+        )
+    )
+
+
+def give_statement_of_grounds(actor, request: RecordsRequest, grounds: str) -> None:
+    """The written statement the requester asked for: meets the 3-business-day clock (610.023.4)."""
+    clock = next(
+        (
+            c
+            for c in clocks.open_clocks_for_case(CASE_TYPE, request.id)
+            if c.kind is ClockKind.DENIAL_STATEMENT
+        ),
+        None,
+    )
+    if clock is None:
+        raise RequestError("The requester has not asked for a statement of grounds, or it was already given.")
+    if len(grounds.strip()) < 20:
+        raise RequestError("State the grounds: which provision applies to which records, and why.")
+    clocks.meet(actor, clock)
+    record(actor, "request.statement_of_grounds_given", request)
+    notify_requester(actor, request, "statement_of_grounds", grounds=grounds.strip())
+    db.session.commit()

@@ -1,0 +1,97 @@
+"""Where a records request stands, and which actions move it where: one readable table."""
+
+from __future__ import annotations
+
+import enum
+
+
+class Status(enum.StrEnum):
+    RECEIVED = "received"
+    ACKNOWLEDGED = "acknowledged"
+    AWAITING_CLARIFICATION = "awaiting_clarification"
+    AWAITING_PAYMENT = "awaiting_payment"
+    DELAYED = "delayed"
+    GRANTED = "granted"
+    PARTIALLY_GRANTED = "partially_granted"
+    DENIED = "denied"
+    CLOSED = "closed"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self]
+
+    @property
+    def is_open(self) -> bool:
+        return self not in (Status.CLOSED, Status.WITHDRAWN)
+
+
+STATUS_LABELS = {
+    Status.RECEIVED: "Received",
+    Status.ACKNOWLEDGED: "Acknowledged",
+    Status.AWAITING_CLARIFICATION: "Waiting for your clarification",
+    Status.AWAITING_PAYMENT: "Waiting for payment",
+    Status.DELAYED: "Delayed, with an earliest date",
+    Status.GRANTED: "Granted",
+    Status.PARTIALLY_GRANTED: "Partly granted",
+    Status.DENIED: "Denied",
+    Status.CLOSED: "Closed",
+    Status.WITHDRAWN: "Withdrawn",
+}
+
+
+class Action(enum.StrEnum):
+    ACKNOWLEDGE = "acknowledge"
+    ASK_CLARIFICATION = "ask_clarification"
+    CLARIFIED = "clarified"
+    REQUEST_PAYMENT = "request_payment"
+    PAID = "paid"
+    DELAY = "delay"
+    GRANT = "grant"
+    PARTIAL_GRANT = "partial_grant"
+    DENY = "deny"
+    CLOSE = "close"
+    WITHDRAW = "withdraw"
+
+
+_ANSWERABLE = {
+    Status.RECEIVED,
+    Status.ACKNOWLEDGED,
+    Status.AWAITING_CLARIFICATION,
+    Status.AWAITING_PAYMENT,
+    Status.DELAYED,
+}
+_IN_HAND = {Status.RECEIVED, Status.ACKNOWLEDGED}
+_DECIDED = {Status.GRANTED, Status.PARTIALLY_GRANTED, Status.DENIED}
+
+# action -> (statuses it may be taken from, status it leads to)
+TRANSITIONS: dict[Action, tuple[frozenset[Status], Status]] = {
+    Action.ACKNOWLEDGE: (frozenset({Status.RECEIVED}), Status.ACKNOWLEDGED),
+    Action.ASK_CLARIFICATION: (frozenset(_IN_HAND), Status.AWAITING_CLARIFICATION),
+    Action.CLARIFIED: (frozenset({Status.AWAITING_CLARIFICATION}), Status.ACKNOWLEDGED),
+    Action.REQUEST_PAYMENT: (frozenset(_IN_HAND), Status.AWAITING_PAYMENT),
+    Action.PAID: (frozenset({Status.AWAITING_PAYMENT}), Status.ACKNOWLEDGED),
+    Action.DELAY: (frozenset(_IN_HAND), Status.DELAYED),
+    Action.GRANT: (frozenset(_ANSWERABLE), Status.GRANTED),
+    Action.PARTIAL_GRANT: (frozenset(_ANSWERABLE), Status.PARTIALLY_GRANTED),
+    Action.DENY: (frozenset(_ANSWERABLE), Status.DENIED),
+    Action.CLOSE: (frozenset(_DECIDED), Status.CLOSED),
+    Action.WITHDRAW: (frozenset(_ANSWERABLE | _DECIDED), Status.WITHDRAWN),
+}
+
+
+class TransitionError(ValueError):
+    """The action is not available in the request's current state."""
+
+
+def next_status(current: Status, action: Action) -> Status:
+    allowed, target = TRANSITIONS[action]
+    if current not in allowed:
+        raise TransitionError(
+            f"A request that is “{current.label.lower()}” cannot be given “{action.value}”."
+        )
+    return target
+
+
+def available_actions(current: Status) -> list[Action]:
+    return [action for action, (allowed, _) in TRANSITIONS.items() if current in allowed]

@@ -1,0 +1,180 @@
+"""Pages for requesters: file a request, follow it, answer, write, download."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from sunshine.audit.queries import case_history
+from sunshine.extensions import db, limiter
+from sunshine.letters.services import letters_for
+from sunshine.records import forms, services, workflow
+from sunshine.records.models import Channel
+from sunshine.records.web import PUBLIC_ACTIONS, bp, intake_from, intake_unit, send_letter
+
+
+@bp.route("/requests/new", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["INTAKE_RATE_LIMIT"], methods=["POST"])
+def new_request():
+    form = forms.RequestForm()
+    if form.validate_on_submit():
+        try:
+            filed = services.file_request(
+                current_user if current_user.is_authenticated else None,
+                intake_from(form),
+                unit=intake_unit(),
+                channel=Channel.WEB,
+            )
+        except services.RequestError as exc:
+            form.description.errors.append(str(exc))
+        else:
+            # The secret link is shown once, on the next page; it is not stored anywhere readable.
+            session["just_filed"] = {
+                "tracking_number": filed.request.tracking_number,
+                "token": filed.access_token,
+            }
+            return redirect(url_for("records.filed", tracking_number=filed.request.tracking_number))
+    return render_template("records/new.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/requests/<tracking_number>/filed")
+def filed(tracking_number: str):
+    just = session.pop("just_filed", None)
+    if not just or just["tracking_number"] != tracking_number:
+        return redirect(url_for("records.status", tracking_number=tracking_number))
+    record = services.find(tracking_number)
+    link = url_for("records.status", tracking_number=tracking_number, token=just["token"], _external=True)
+    return render_template(
+        "records/filed.html", request_=record, clock=services.response_clock(record), link=link
+    )
+
+
+@bp.route("/requests/<tracking_number>")
+def status(tracking_number: str):
+    token = request.args.get("token")
+    record = services.find(tracking_number)
+    if not services.readable_by(record, current_user, token):
+        abort(404)  # the same answer whether it does not exist or is not yours
+    history = [e for e in case_history("records_request", record.id) if e.action in PUBLIC_ACTIONS]
+    messages = [m for m in record.messages if not m.internal]
+    return render_template(
+        "records/status.html",
+        request_=record,
+        clock=services.response_clock(record),
+        history=history,
+        messages=messages,
+        token=token,
+        grounds_form=FlaskForm(),
+        releases=_releases(record),
+        answer_form=forms.AnswerForm(),
+        message_form=forms.MessageForm(),
+        letters=letters_for(services.CASE_TYPE, record.id),
+        delay_notices=workflow.delay_notices(record),
+        estimates=workflow.estimates(record),
+    )
+
+
+def _requester_post(tracking_number: str, form: FlaskForm, perform, done: str):
+    """A requester's POST on their request: the link holder or owner only; errors flashed, never raised."""
+    token = request.form.get("token")
+    record = services.find(tracking_number)
+    if not services.readable_by(record, current_user, token):
+        abort(404)
+    if not form.validate_on_submit():
+        flash(" ".join(sum(form.errors.values(), [])) or "The form expired; try again.", "error")
+    else:
+        try:
+            perform(current_user if current_user.is_authenticated else None, record, form)
+        except ValueError as exc:  # RequestError, TransitionError: each says why
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            flash(done, "success")
+    return redirect(url_for("records.status", tracking_number=tracking_number, token=token))
+
+
+@bp.route("/requests/<tracking_number>/clarification", methods=["POST"])
+def answer_clarification(tracking_number: str):
+    return _requester_post(
+        tracking_number,
+        forms.AnswerForm(),
+        lambda actor, record, form: workflow.answer_clarification(actor, record, form.answer.data),
+        "Thank you. Your answer is with the custodian, and the response time runs again.",
+    )
+
+
+@bp.route("/requests/<tracking_number>/messages", methods=["POST"])
+def requester_message(tracking_number: str):
+    return _requester_post(
+        tracking_number,
+        forms.MessageForm(),
+        lambda actor, record, form: services.post_message(actor, record, form.text.data, from_requester=True),
+        "Your message is with the custodian.",
+    )
+
+
+@bp.route("/requests/<tracking_number>/accept-estimate", methods=["POST"])
+def accept_estimate(tracking_number: str):
+    return _requester_post(
+        tracking_number,
+        FlaskForm(),
+        lambda actor, record, form: workflow.accept_estimate(actor, record),
+        "Thank you. The custodian has your acceptance; payment details follow.",
+    )
+
+
+@bp.route("/requests/<tracking_number>/statement-of-grounds", methods=["POST"])
+def ask_grounds(tracking_number: str):
+    return _requester_post(
+        tracking_number,
+        FlaskForm(),
+        lambda actor, record, form: services.ask_for_statement_of_grounds(actor, record),
+        "Asked. The written statement of grounds must reach you within three business days.",
+    )
+
+
+@bp.route("/account/requests")
+def my_requests():
+    if not current_user.is_authenticated:
+        return redirect(url_for("accounts.login", next=request.path))
+    return render_template("records/mine.html", requests=services.requests_of(current_user))
+
+
+@bp.route("/requests/<tracking_number>/letters/<int:letter_id>")
+def requester_letter(tracking_number: str, letter_id: int):
+    record = services.find(tracking_number)
+    if not services.readable_by(record, current_user, request.args.get("token")):
+        abort(404)
+    return send_letter(record, letter_id)
+
+
+@bp.route("/requests/<tracking_number>/releases/<int:release_id>")
+def download_release(tracking_number: str, release_id: int):
+    from flask import send_file
+
+    from sunshine.documents.models import Release
+    from sunshine.documents.storage import storage
+
+    record = services.find(tracking_number)
+    if not services.readable_by(record, current_user, request.args.get("token")):
+        abort(404)
+    row = db.session.get(Release, release_id)
+    if row is None or (row.case_type, row.case_id) != (services.CASE_TYPE, record.id):
+        abort(404)
+    return send_file(
+        storage().open(row.storage_key),
+        as_attachment=True,
+        mimetype="application/pdf",
+        download_name=f"{record.tracking_number}-records-{row.id}.pdf",
+    )
+
+
+def _releases(record):
+    from sunshine.records.release import releases
+
+    return releases(record)
+
+
+# The custodian's pages register on the same blueprint.
+from sunshine.records import casework  # noqa: E402, F401

@@ -1,0 +1,76 @@
+"""The records blueprint and what its requester and custodian pages share."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, send_file
+
+from sunshine.extensions import db
+from sunshine.records import forms, services
+from sunshine.records.models import Delivery, PreferredFormat, RecordsRequest
+from sunshine.units.services import unit_by_code
+
+bp = Blueprint("records", __name__)
+
+PUBLIC_ACTIONS = {
+    "request.fee_accepted",
+    "request.assigned",
+    "request.statement_of_grounds_given",
+    "request.released",
+    "request.message",
+    "request.ask_clarification",
+    "request.clarified",
+    "request.fee_estimate",
+    "request.request_payment",
+    "request.paid",
+    "request.fee_waiver_decided",
+    "request.delay",
+    "request.filed",
+    "request.acknowledge",
+    "request.grant",
+    "request.partial_grant",
+    "request.deny",
+    "request.close",
+    "request.withdraw",
+    "request.statement_of_grounds_asked",
+}
+
+
+def intake_from(form: forms.RequestForm) -> services.Intake:
+    return services.Intake(
+        description=form.description.data or "",
+        preferred_format=PreferredFormat(form.preferred_format.data),
+        delivery=Delivery(form.delivery.data),
+        date_from=form.date_from.data,
+        date_to=form.date_to.data,
+        fee_waiver_requested=form.fee_waiver_requested.data,
+        public_interest_statement=form.public_interest_statement.data,
+        contact_name=form.contact_name.data,
+        contact_email=form.contact_email.data,
+        contact_phone=form.contact_phone.data,
+        contact_address=form.contact_address.data,
+    )
+
+
+def intake_unit():
+    unit = unit_by_code(current_app.config["RECORDS_UNIT_CODE"])
+    if unit is None:
+        abort(
+            503,
+            "Requests cannot be taken yet: no records unit is set up. Please contact the office directly.",
+        )
+    return unit
+
+
+def send_letter(record: RecordsRequest, letter_id: int):
+    from sunshine.documents.storage import storage
+    from sunshine.letters.models import Letter
+
+    letter = db.session.get(Letter, letter_id)
+    if letter is None or letter.case_type != services.CASE_TYPE or letter.case_id != record.id:
+        abort(404)
+    return send_file(
+        storage().open(letter.storage_key),
+        as_attachment=True,
+        download_name=f"{record.tracking_number}-{letter.kind}.docx",
+        mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )

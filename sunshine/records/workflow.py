@@ -1,0 +1,313 @@
+"""The custodian's steps between receipt and decision: clarification, fees, delay, assignment.
+
+Each step follows the law's order: asking the requester for something pauses the
+response clock and opens a window (with the withdrawal warning); their answer
+resumes it. A delay notice is itself a response, so it meets the response clock
+and opens the delayed-access clock on the promised date.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import current_app
+from sqlalchemy import select
+
+from sunshine.accounts.models import User
+from sunshine.audit.services import record
+from sunshine.authz import Permission, can
+from sunshine.clocks import services as clocks
+from sunshine.clocks.policies import ClockKind, PauseReason
+from sunshine.extensions import db
+from sunshine.records import fees
+from sunshine.records.models import DelayNotice, FeeEstimateRecord, RecordsRequest, RequestMessage
+from sunshine.records.services import CASE_TYPE, RequestError, notify_requester, response_clock, transition
+from sunshine.records.states import Action
+from sunshine.units.models import Unit
+
+MIN_DELAY_EXPLANATION = 40  # "a detailed explanation of the cause" (610.023.3): more than a phrase
+
+
+def fee_schedule() -> fees.FeeSchedule:
+    """The body's fee settings (610.026); values are settings, never constants in code."""
+    config = current_app.config
+    media = dict(
+        (name.strip(), int(price))
+        for name, _, price in (
+            item.partition("=") for item in config["FEE_MEDIA_PRICES_CENTS"].split(",") if item.strip()
+        )
+    )
+    return fees.FeeSchedule(
+        clerical_hourly_rate_cents=config["FEE_CLERICAL_HOURLY_CENTS"],
+        research_hourly_rate_cents=config["FEE_RESEARCH_HOURLY_CENTS"],
+        technical_hourly_rate_cents=config["FEE_TECHNICAL_HOURLY_CENTS"],
+        paper_page_rate_cents=config["FEE_PAPER_PAGE_CENTS"],
+        media_prices_cents=media,
+        large_fee_threshold_cents=config["FEE_LARGE_THRESHOLD_CENTS"],
+    )
+
+
+def _unit(request: RecordsRequest) -> Unit:
+    return db.session.get(Unit, request.unit_id)
+
+
+def _open_clock(request: RecordsRequest, kind: ClockKind):
+    return next((c for c in clocks.open_clocks_for_case(CASE_TYPE, request.id) if c.kind is kind), None)
+
+
+def _start_window(actor, request: RecordsRequest, kind: ClockKind, long: bool = False):
+    unit = _unit(request)
+    return clocks.start(
+        actor,
+        kind=kind,
+        case_type=CASE_TYPE,
+        case_id=request.id,
+        unit=unit,
+        label=request.tracking_number,
+        started_on=clocks.local_today(unit.body),
+        long=long,
+        verb="Asked",
+    )
+
+
+def _pause_response(actor, request: RecordsRequest, reason: PauseReason) -> None:
+    clock = response_clock(request)
+    if clock is not None and clock.is_open and not clock.is_paused:
+        clocks.pause(actor, clock, reason)
+
+
+def _resume_response(actor, request: RecordsRequest) -> None:
+    clock = response_clock(request)
+    if clock is not None and clock.is_open and clock.is_paused:
+        clocks.resume(actor, clock)
+
+
+def ask_clarification(actor, request: RecordsRequest, question: str) -> None:
+    """Ask the requester to clarify: the response clock pauses; the clarification window opens."""
+    if not question.strip():
+        raise RequestError("Write the question the requester must answer.")
+    transition(actor, request, Action.ASK_CLARIFICATION)
+    request.messages.append(
+        RequestMessage(
+            author_id=getattr(actor, "id", None),
+            body=question.strip(),
+            details={"kind": "clarification_question"},
+        )
+    )
+    _pause_response(actor, request, PauseReason.WAITING_ON_CLARIFICATION)
+    window = _start_window(actor, request, ClockKind.CLARIFICATION)
+    notify_requester(actor, request, "clarification", question=question.strip(), window=window)
+    db.session.commit()
+
+
+def answer_clarification(actor, request: RecordsRequest, answer: str) -> None:
+    """The requester's answer: the window is met and the response clock runs again."""
+    if not answer.strip():
+        raise RequestError("Write your answer to the custodian's question.")
+    transition(actor, request, Action.CLARIFIED)
+    request.messages.append(
+        RequestMessage(
+            author_id=getattr(actor, "id", None),
+            from_requester=True,
+            body=answer.strip(),
+            details={"kind": "clarification_answer"},
+        )
+    )
+    window = _open_clock(request, ClockKind.CLARIFICATION)
+    if window is not None:
+        clocks.meet(actor, window)
+    _resume_response(actor, request)
+    db.session.commit()
+
+
+def estimate_and_request_payment(actor, request: RecordsRequest, inputs: fees.FeeInputs) -> FeeEstimateRecord:
+    """Give the estimate and ask for payment first: the response clock pauses, the payment window opens."""
+    estimate = fees.estimate_fees(fee_schedule(), inputs)
+    if estimate.total_cents == 0:
+        raise RequestError(
+            "This estimate comes to nothing: there is nothing to pay, so release without asking."
+        )
+    transition(actor, request, Action.REQUEST_PAYMENT)
+    row = FeeEstimateRecord(
+        request_id=request.id,
+        lines=[
+            {
+                "description": li.description,
+                "quantity": str(li.quantity),
+                "unit_price_cents": li.unit_price_cents,
+                "amount_cents": li.amount_cents,
+                "legal_basis": li.legal_basis,
+            }
+            for li in estimate.lines
+        ],
+        subtotal_cents=estimate.subtotal_cents,
+        total_cents=estimate.total_cents,
+        prepayment_required=True,
+        created_by_id=getattr(actor, "id", None),
+    )
+    db.session.add(row)
+    _pause_response(actor, request, PauseReason.WAITING_ON_PAYMENT)
+    window = _start_window(actor, request, ClockKind.FEE_PAYMENT, long=estimate.exceeds_large_fee_threshold)
+    db.session.flush()
+    record(
+        actor,
+        "request.fee_estimate",
+        request,
+        details={"total_cents": row.total_cents, "due_on": window.due_on.isoformat()},
+    )
+    notify_requester(actor, request, "payment_requested", estimate=row, window=window)
+    db.session.commit()
+    return row
+
+
+def decide_waiver(actor, request: RecordsRequest, *, percent: int, reason: str) -> FeeEstimateRecord:
+    """Waive (100) or reduce (1-99 percent) the latest estimate: the release serves the public interest."""
+    row = _latest_estimate(request)
+    if not reason.strip():
+        raise RequestError("Give the reason for the waiver decision: it is sent to the requester.")
+    if not 0 <= percent <= 100:
+        raise RequestError("A waiver is between 0 and 100 percent.")
+    row.reduction_cents = row.subtotal_cents * percent // 100
+    row.total_cents = row.subtotal_cents - row.reduction_cents
+    row.waiver_reason = reason.strip()
+    record(
+        actor,
+        "request.fee_waiver_decided",
+        request,
+        details={"percent": percent, "total_cents": row.total_cents},
+    )
+    if row.total_cents == 0 and request.status.value == "awaiting_payment":
+        _payment_complete(actor, request, row, 0)
+    db.session.commit()
+    return row
+
+
+def record_payment(actor, request: RecordsRequest, amount_cents: int) -> None:
+    """Payment received in full: the window is met and the response clock runs again."""
+    row = _latest_estimate(request)
+    if amount_cents != row.total_cents:
+        raise RequestError(f"The amount due is ${row.total_cents / 100:.2f}; record the full payment.")
+    _payment_complete(actor, request, row, amount_cents)
+    db.session.commit()
+
+
+def _payment_complete(actor, request: RecordsRequest, row: FeeEstimateRecord, amount_cents: int) -> None:
+    from sunshine.timeutil import utcnow
+
+    transition(actor, request, Action.PAID, {"amount_cents": amount_cents})
+    row.paid_cents, row.paid_at = amount_cents, utcnow()
+    window = _open_clock(request, ClockKind.FEE_PAYMENT)
+    if window is not None:
+        clocks.meet(actor, window)
+    _resume_response(actor, request)
+
+
+def _latest_estimate(request: RecordsRequest) -> FeeEstimateRecord:
+    row = (
+        db.session.query(FeeEstimateRecord)
+        .filter_by(request_id=request.id)
+        .order_by(FeeEstimateRecord.id.desc())
+        .first()
+    )
+    if row is None:
+        raise RequestError("There is no fee estimate on this request yet.")
+    return row
+
+
+def delay(actor, request: RecordsRequest, *, explanation: str, available_on: date, place: str) -> DelayNotice:
+    """Give the delay notice 610.023.3 requires; it answers the request, so the response clock is met."""
+    unit = _unit(request)
+    today = clocks.local_today(unit.body)
+    if len(explanation.strip()) < MIN_DELAY_EXPLANATION:
+        raise RequestError(
+            "Explain the cause of the delay in detail (RSMo 610.023.3): "
+            "what must be done, and why it takes time."
+        )
+    if available_on <= today:
+        raise RequestError("The earliest date the records will be available must be after today.")
+    if not place.strip():
+        raise RequestError("Say where the records will be available (RSMo 610.023.3).")
+    transition(actor, request, Action.DELAY, {"available_on": available_on.isoformat()})
+    notice = DelayNotice(
+        request_id=request.id,
+        explanation=explanation.strip(),
+        available_on=available_on,
+        available_at_place=place.strip(),
+        created_by_id=getattr(actor, "id", None),
+    )
+    db.session.add(notice)
+    clock = response_clock(request)
+    if clock is not None and clock.is_open:
+        clocks.meet(actor, clock)
+    clocks.start(
+        actor,
+        kind=ClockKind.DELAYED_ACCESS,
+        case_type=CASE_TYPE,
+        case_id=request.id,
+        unit=unit,
+        label=request.tracking_number,
+        started_on=today,
+        due_on=available_on,
+    )
+    notify_requester(actor, request, "delayed", notice=notice)
+    db.session.commit()
+    return notice
+
+
+def assign(actor, request: RecordsRequest, assignee: User | None) -> None:
+    if assignee is not None and not can(assignee, Permission.WORK_RECORDS_QUEUE, unit_id=request.unit_id):
+        raise RequestError("Assign the request to a custodian of its unit.")
+    request.assigned_to_id = assignee.id if assignee else None
+    record(actor, "request.assigned", request, details={"assignee_id": request.assigned_to_id})
+    db.session.commit()
+
+
+def add_note(actor, request: RecordsRequest, text: str) -> None:
+    """An internal note: seen by staff only, never by the requester."""
+    if not text.strip():
+        raise RequestError("Write the note.")
+    request.messages.append(RequestMessage(author_id=actor.id, internal=True, body=text.strip()))
+    record(actor, "request.note_added", request)
+    db.session.commit()
+
+
+def estimates(request: RecordsRequest) -> list[FeeEstimateRecord]:
+    return list(
+        db.session.scalars(
+            select(FeeEstimateRecord)
+            .where(FeeEstimateRecord.request_id == request.id)
+            .order_by(FeeEstimateRecord.id)
+        )
+    )
+
+
+def delay_notices(request: RecordsRequest) -> list[DelayNotice]:
+    return list(
+        db.session.scalars(
+            select(DelayNotice).where(DelayNotice.request_id == request.id).order_by(DelayNotice.id)
+        )
+    )
+
+
+def accept_estimate(actor, request: RecordsRequest) -> None:
+    """The requester accepts the latest fee estimate (payment is recorded when it arrives)."""
+    row = _latest_estimate(request)
+    if row.paid_at is not None:
+        raise RequestError("These fees are already paid.")
+    request.messages.append(
+        RequestMessage(
+            author_id=getattr(actor, "id", None),
+            from_requester=True,
+            body=f"I accept the estimate of ${row.total_cents / 100:.2f}.",
+            details={"kind": "message"},
+        )
+    )
+    record(actor, "request.fee_accepted", request, details={"total_cents": row.total_cents})
+    db.session.commit()
+
+
+def custodians_of(request: RecordsRequest) -> list[User]:
+    from sunshine.accounts.services import holders_of
+    from sunshine.authz import Role
+
+    return holders_of(Role.CUSTODIAN, [request.unit_id])

@@ -1,0 +1,1 @@
+"""Public bodies, their departments and units."""

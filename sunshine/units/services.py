@@ -1,0 +1,65 @@
+"""Reading and changing the organisation: bodies, departments, units."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from sunshine.audit.services import record
+from sunshine.extensions import db
+from sunshine.units.models import Department, PublicBody, Unit
+
+
+def bodies_with_units() -> list[PublicBody]:
+    return list(
+        db.session.scalars(
+            select(PublicBody)
+            .options(selectinload(PublicBody.departments).selectinload(Department.units))
+            .order_by(PublicBody.name)
+        )
+    )
+
+
+def active_units() -> list[Unit]:
+    return list(
+        db.session.scalars(
+            select(Unit)
+            .join(Unit.department)
+            .where(Unit.active.is_(True))
+            .order_by(Department.name, Unit.name)
+        )
+    )
+
+
+def unit_by_code(code: str) -> Unit | None:
+    return db.session.scalar(select(Unit).where(Unit.code == code.upper()))
+
+
+def create_body(actor, name: str, slug: str, timezone: str = "America/Chicago") -> PublicBody:
+    body = PublicBody(name=name, slug=slug, timezone=timezone)
+    db.session.add(body)
+    db.session.flush()
+    record(actor, "body.created", body, details={"slug": slug}, actor_kind=None if actor else "cli")
+    return body
+
+
+def create_department(actor, body: PublicBody, name: str) -> Department:
+    department = Department(body=body, name=name)
+    db.session.add(department)
+    db.session.flush()
+    record(
+        actor,
+        "department.created",
+        department,
+        details={"body_id": body.id},
+        actor_kind=None if actor else "cli",
+    )
+    return department
+
+
+def create_unit(actor, department: Department, name: str, code: str, email: str | None = None) -> Unit:
+    unit = Unit(department=department, name=name, code=code.upper(), email=email)
+    db.session.add(unit)
+    db.session.flush()
+    record(actor, "unit.created", unit, details={"code": unit.code}, actor_kind=None if actor else "cli")
+    return unit

@@ -1,0 +1,117 @@
+"""The JSON API: filing, reading with the access token, staff tokens, and errors as JSON."""
+
+from __future__ import annotations
+
+import pytest
+
+from sunshine.accounts import services as accounts
+from sunshine.authz import Role
+
+BODY = {"description": "Dispatch logs for 4 March 2026, 14:00-16:00", "contact": {"email": "api@example.org"}}
+
+
+@pytest.fixture
+def records_unit(factories):
+    return factories.unit("RECORDS")
+
+
+def test_filing_returns_201_with_the_tracking_number_due_date_and_token(client, records_unit) -> None:
+    response = client.post("/api/v1/requests", json=BODY)
+    assert response.status_code == 201
+    data = response.json
+    assert set(data) == {
+        "tracking_number",
+        "status",
+        "received_on",
+        "response_due",
+        "status_url",
+        "access_token",
+    }
+    assert data["status"] == "received" and data["response_due"] > data["received_on"]
+    assert response.headers["Location"] == f"/api/v1/requests/{data['tracking_number']}"
+
+    read = client.get(
+        response.headers["Location"], headers={"Authorization": f"Bearer {data['access_token']}"}
+    )
+    assert read.status_code == 200
+    assert (
+        read.json["tracking_number"] == data["tracking_number"]
+        and read.json["response_due"] == data["response_due"]
+    )
+    assert read.json["history"][0]["event"] == "filed"
+
+
+def test_a_request_is_404_without_its_token_even_to_the_api(client, records_unit) -> None:
+    data = client.post("/api/v1/requests", json=BODY).json
+    url = f"/api/v1/requests/{data['tracking_number']}"
+    for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": data["access_token"]}):
+        response = client.get(url, headers=headers)
+        assert response.status_code == 404 and response.is_json
+    guessed = client.get(
+        "/api/v1/requests/2026-999999", headers={"Authorization": f"Bearer {data['access_token']}"}
+    )
+    assert guessed.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "status", "field"),
+    [
+        ({"json": {}}, 400, "description"),
+        ({"json": {"description": ""}}, 400, "description"),
+        ({"json": {**BODY, "delivery": "pigeon"}}, 400, "delivery"),
+        ({"json": {**BODY, "contact": {"email": "nope"}}}, 400, "contact.email"),
+        ({"json": {**BODY, "surprise": 1}}, 400, "surprise"),
+        ({"json": {**BODY, "date_from": "2026-13-01"}}, 400, "date_from"),
+        ({"json": {**BODY, "date_from": "0"}}, 400, "date_from"),
+        ({"data": "{not json", "content_type": "application/json"}, 400, None),
+        ({"data": "description=x", "content_type": "application/x-www-form-urlencoded"}, 415, None),
+    ],
+)
+def test_bad_bodies_get_json_errors_naming_the_field(client, records_unit, kwargs, status, field) -> None:
+    response = client.post("/api/v1/requests", **kwargs)
+    assert response.status_code == status and response.is_json
+    assert response.json["error"]["message"]
+    if field:
+        assert field in response.json["error"]["fields"]
+
+
+def test_rules_beyond_the_schema_are_400_with_the_rule(client, records_unit) -> None:
+    response = client.post("/api/v1/requests", json={**BODY, "delivery": "mail"})
+    assert response.status_code == 400 and "postal address" in response.json["error"]["message"]
+
+
+def test_staff_token_lists_open_requests_in_the_holders_units(client, factories, records_unit) -> None:
+    client.post("/api/v1/requests", json=BODY)
+    custodian = factories.user(Role.CUSTODIAN)
+    token = accounts.create_api_token(None, custodian, "case export")
+    response = client.get("/api/v1/staff/requests", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200 and len(response.json["requests"]) == 1
+    assert client.get("/api/v1/staff/requests").status_code == 401
+    assert (
+        client.get("/api/v1/staff/requests", headers={"Authorization": "Bearer sst_forged"}).status_code
+        == 401
+    )
+    reviewer = factories.user(Role.UNIT_REVIEWER, unit="PATROL")
+    other = accounts.create_api_token(None, reviewer, "other")
+    assert (
+        client.get("/api/v1/staff/requests", headers={"Authorization": f"Bearer {other}"}).status_code == 403
+    )
+
+
+def test_api_tokens_are_for_staff_and_stored_only_as_hashes(factories) -> None:
+    from sqlalchemy import text
+
+    from sunshine.extensions import db
+
+    with pytest.raises(accounts.AccountError, match="staff"):
+        accounts.create_api_token(None, factories.user(), "mine")
+    token = accounts.create_api_token(None, factories.user(Role.CUSTODIAN), "export")
+    stored = db.session.execute(text("SELECT token_hash FROM api_token")).scalar_one()
+    assert token not in stored and accounts.user_for_api_token(token) is not None
+
+
+def test_openapi_document_describes_every_route(client) -> None:
+    spec = client.get("/api/v1/openapi.json").json
+    assert spec["openapi"].startswith("3.")
+    assert set(spec["paths"]) == {"/requests", "/requests/{tracking_number}", "/staff/requests"}
+    assert "RequestIn" in spec["components"]["schemas"]

@@ -1,0 +1,109 @@
+"""Test data builders (CTFd's gen_* style): organisations and people in one call."""
+
+from __future__ import annotations
+
+import itertools
+
+from sunshine.accounts import services as accounts
+from sunshine.accounts.models import User
+from sunshine.authz import Role
+from sunshine.extensions import db
+from sunshine.timeutil import utcnow
+from sunshine.units import services as units
+from sunshine.units.models import Unit
+
+PASSWORD = "correct horse battery staple"
+_counter = itertools.count(1)
+
+
+class Factories:
+    def clock(
+        self, kind=None, *, started_on=None, unit: str = "RECORDS", case_id: int | None = None, **kwargs
+    ):
+        """A clock on a test case, started on a Tuesday with no holidays nearby by default."""
+        from datetime import date
+
+        from sunshine.clocks import services as clocks
+        from sunshine.clocks.policies import ClockKind
+
+        case_id = case_id or next(_counter)
+        clock = clocks.start(
+            None,
+            kind=kind or ClockKind.SUNSHINE_RESPONSE,
+            case_type="test_case",
+            case_id=case_id,
+            unit=self.unit(unit),
+            label=f"TEST-{case_id}",
+            started_on=started_on or date(2026, 3, 3),
+            **kwargs,
+        )
+        db.session.commit()
+        return clock
+
+    def __init__(self) -> None:
+        self._units: dict[str, Unit] = {}
+
+    def request(self, requester=None, *, email: str | None = "asker@example.org", **intake):
+        """A records request filed on the web, received on ``received_on`` (default Tue 3 Mar 2026)."""
+        from datetime import date
+
+        from sunshine.records import services as records
+        from sunshine.records.models import Channel
+
+        received_on = intake.pop("received_on", date(2026, 3, 3))
+        filed = records.file_request(
+            requester,
+            records.Intake(
+                description=intake.pop("description", "Incident reports for Main St, May 2026"),
+                contact_email=email,
+                **intake,
+            ),
+            unit=self.unit("RECORDS"),
+            channel=Channel.WEB,
+            custodian_received_on=received_on,
+        )
+        return filed
+
+    def unit(self, code: str = "RECORDS", name: str | None = None) -> Unit:
+        if code in self._units:
+            return self._units[code]
+        existing = units.unit_by_code(code)
+        if existing is not None:
+            self._units[code] = existing
+            return existing
+        body = db.session.query(units.PublicBody).first() or units.create_body(None, "Test City", "test")
+        department = (
+            body.departments[0]
+            if body.departments
+            else units.create_department(None, body, "Police Department")
+        )
+        unit = units.create_unit(None, department, name or code.title(), code)
+        db.session.commit()
+        self._units[code] = unit
+        return unit
+
+    def user(
+        self,
+        role: Role = Role.REQUESTER,
+        *,
+        unit: str = "RECORDS",
+        email: str | None = None,
+        confirmed: bool = True,
+        password: str = PASSWORD,
+    ) -> User:
+        email = email or f"{role.value}{next(_counter)}@example.org"
+        if role is Role.REQUESTER:
+            user = accounts.register_requester(email, f"Test {role.label}", password)
+            if confirmed:
+                user.email_confirmed_at = utcnow()
+                db.session.commit()
+            return user
+        return accounts.create_staff(
+            None,
+            email=email,
+            full_name=f"Test {role.label}",
+            unit=self.unit(unit),
+            role=role,
+            password=password,
+            actor_kind="cli",
+        )

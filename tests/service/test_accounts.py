@@ -1,0 +1,146 @@
+"""Account rules: registration, confirmation, reset links, staff, encryption at rest."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select, text
+
+from sunshine.accounts import services as accounts
+from sunshine.accounts.models import User
+from sunshine.accounts.tokens import TokenError, make_token
+from sunshine.audit.models import AuditEvent
+from sunshine.authz import Role
+from sunshine.extensions import db
+from sunshine.notifications.models import OutboxMessage
+from tests.factories import PASSWORD
+
+LINK = re.compile(r"https://records\.example\.gov/account/(?:confirm|reset)/(\S+)")
+
+
+def _last_token(kind: str) -> str:
+    message = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.kind == kind).order_by(OutboxMessage.id.desc())
+    ).first()
+    assert message is not None, f"no {kind} message in the outbox"
+    return LINK.search(message.body).group(1)
+
+
+def _actions() -> list[str]:
+    return list(db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.seq)))
+
+
+def test_registration_creates_an_unconfirmed_requester_and_emails_a_link(app_ctx) -> None:
+    user = accounts.register_requester("new@example.org", "New Person", PASSWORD)
+    assert user.roles == {Role.REQUESTER} and user.email_confirmed_at is None
+    assert accounts.authenticate("new@example.org", PASSWORD).error.startswith("Confirm your email")
+    accounts.confirm_email(_last_token("account.confirm_email"))
+    assert accounts.authenticate("NEW@example.org ", PASSWORD).user.id == user.id
+    assert _actions() == ["account.registered", "account.email_confirmed", "account.signed_in"]
+
+
+def test_email_and_name_are_encrypted_at_rest(app_ctx) -> None:
+    accounts.register_requester("secret.person@example.org", "Secret Person", PASSWORD)
+    row = db.session.execute(text("SELECT email, full_name, email_index FROM user_account")).one()
+    assert "secret" not in (row.email + row.full_name + row.email_index).lower()
+    outbox = db.session.execute(text("SELECT recipient, body FROM outbox_message")).one()
+    assert "secret" not in (outbox.recipient + outbox.body).lower()
+
+
+def test_the_same_email_cannot_register_twice_in_any_case(app_ctx) -> None:
+    accounts.register_requester("twice@example.org", "A", PASSWORD)
+    with pytest.raises(accounts.AccountError, match="already exists"):
+        accounts.register_requester("Twice@Example.org", "B", PASSWORD)
+    assert db.session.scalar(select(db.func.count(User.id))) == 1
+
+
+def test_short_passwords_are_refused_and_nothing_is_saved(app_ctx) -> None:
+    with pytest.raises(accounts.AccountError, match="12 characters"):
+        accounts.register_requester("short@example.org", "A", "short")
+    db.session.rollback()
+    assert db.session.scalar(select(db.func.count(User.id))) == 0
+    assert db.session.scalar(select(db.func.count(OutboxMessage.id))) == 0
+
+
+def test_wrong_password_and_unknown_email_get_the_same_answer(app_ctx, factories) -> None:
+    user = factories.user()
+    wrong = accounts.authenticate(user.email, "not the password at all")
+    unknown = accounts.authenticate("nobody@example.org", "not the password at all")
+    assert wrong.user is None and unknown.user is None and wrong.error == unknown.error
+
+
+def test_confirmation_link_expires_and_tampering_is_refused(app, app_ctx) -> None:
+    user = accounts.register_requester("late@example.org", "Late", PASSWORD)
+    token = _last_token("account.confirm_email")
+    with pytest.raises(TokenError, match="not valid"):
+        accounts.confirm_email(token[:-2] + "xx")
+    app.config["EMAIL_TOKEN_MAX_AGE"] = -1
+    try:
+        with pytest.raises(TokenError, match="expired"):
+            accounts.confirm_email(token)
+    finally:
+        app.config["EMAIL_TOKEN_MAX_AGE"] = 48 * 3600
+    assert db.session.get(User, user.id).email_confirmed_at is None
+
+
+def test_reset_link_works_once_and_signs_out_other_sessions(app_ctx, factories) -> None:
+    user = factories.user()
+    old_session = user.get_id()
+    accounts.request_password_reset(user.email)
+    token = _last_token("account.password_reset")
+    accounts.reset_password(token, "a brand new passphrase")
+    assert accounts.authenticate(user.email, "a brand new passphrase").user is not None
+    assert accounts.load_session_user(old_session) is None
+    with pytest.raises(TokenError, match="already been used"):
+        accounts.reset_password(token, "another new passphrase")
+
+
+def test_reset_for_an_unknown_address_sends_nothing(app_ctx) -> None:
+    accounts.request_password_reset("ghost@example.org")
+    assert db.session.scalar(select(db.func.count(OutboxMessage.id))) == 0
+
+
+def test_confirm_token_for_another_address_is_refused(app_ctx, factories) -> None:
+    user = factories.user()
+    forged = make_token("confirm", {"uid": user.id, "idx": "0" * 64})
+    with pytest.raises(TokenError):
+        accounts.confirm_email(forged)
+
+
+def test_staff_invited_without_password_set_it_from_the_emailed_link(app_ctx, factories) -> None:
+    admin = factories.user(Role.ADMINISTRATOR)
+    staff = accounts.create_staff(
+        admin,
+        email="clerk@example.org",
+        full_name="Clerk",
+        unit=factories.unit("RECORDS"),
+        role=Role.CUSTODIAN,
+    )
+    assert staff.password_hash is None
+    assert accounts.authenticate("clerk@example.org", "anything at all here").user is None
+    accounts.reset_password(_last_token("staff.welcome"), "clerk chooses this one")
+    signed_in = accounts.authenticate("clerk@example.org", "clerk chooses this one").user
+    assert signed_in.roles == {Role.CUSTODIAN}
+    event = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "staff.created", AuditEvent.object_id == str(staff.id))
+    ).one()
+    assert event.actor_id == admin.id and event.details["role"] == "custodian"
+
+
+def test_staff_accounts_need_a_staff_role(app_ctx, factories) -> None:
+    with pytest.raises(accounts.AccountError, match="staff role"):
+        accounts.create_staff(
+            None, email="x@example.org", full_name="X", unit=factories.unit(), role=Role.REQUESTER
+        )
+
+
+def test_a_switched_off_account_cannot_sign_in_and_loses_its_sessions(app_ctx, factories) -> None:
+    admin = factories.user(Role.ADMINISTRATOR)
+    clerk = factories.user(Role.CUSTODIAN)
+    session_id = clerk.get_id()
+    accounts.set_active(admin, clerk, False)
+    assert accounts.load_session_user(session_id) is None
+    assert "switched off" in accounts.authenticate(clerk.email, PASSWORD).error
+    with pytest.raises(accounts.AccountError, match="your own"):
+        accounts.set_active(admin, admin, False)

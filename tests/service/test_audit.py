@@ -1,0 +1,105 @@
+"""The audit chain: every event links to the one before; any edit or deletion is found."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select, text
+
+from sunshine.audit.cli import verify_command
+from sunshine.audit.models import AppendOnlyError, AuditEvent
+from sunshine.audit.services import record, verify_chain
+from sunshine.extensions import db
+
+
+def _write_events(count: int) -> list[AuditEvent]:
+    events = [
+        record(None, "test.event", object_type="thing", object_id=n, details={"n": n}) for n in range(count)
+    ]
+    db.session.commit()
+    return events
+
+
+def test_events_form_an_intact_chain(app_ctx) -> None:
+    events = _write_events(5)
+    assert [e.seq for e in events] == [1, 2, 3, 4, 5]
+    assert all(later.prev_hash == earlier.hash for earlier, later in zip(events, events[1:], strict=False))
+    assert verify_chain() is None
+
+
+def test_an_edited_row_is_reported_as_the_first_break(app_ctx) -> None:
+    _write_events(5)
+    db.session.execute(text("UPDATE audit_event SET action = 'test.forged' WHERE seq = 3"))
+    db.session.commit()
+    broken = verify_chain()
+    assert broken is not None and broken.seq == 3 and "edited" in broken.reason
+
+
+def test_edited_details_are_detected(app_ctx) -> None:
+    _write_events(3)
+    db.session.execute(text("UPDATE audit_event SET details = '{\"n\": 99}' WHERE seq = 2"))
+    db.session.commit()
+    assert verify_chain().seq == 2
+
+
+def test_a_deleted_row_is_reported(app_ctx) -> None:
+    _write_events(5)
+    db.session.execute(text("DELETE FROM audit_event WHERE seq = 2"))
+    db.session.commit()
+    broken = verify_chain()
+    assert broken is not None and broken.seq == 2 and "missing" in broken.reason
+
+
+def test_deleting_the_newest_rows_is_reported(app_ctx) -> None:
+    _write_events(5)
+    db.session.execute(text("DELETE FROM audit_event WHERE seq >= 4"))
+    db.session.commit()
+    broken = verify_chain()
+    assert broken is not None and broken.seq == 4 and "ends early" in broken.reason
+
+
+def test_an_edit_with_a_recomputed_hash_breaks_the_next_link(app_ctx) -> None:
+    from sunshine.audit.services import compute_hash
+
+    _write_events(4)
+    db.session.execute(text("UPDATE audit_event SET action = 'test.forged' WHERE seq = 2"))
+    db.session.commit()
+    db.session.expire_all()
+    forged = db.session.scalar(select(AuditEvent).where(AuditEvent.seq == 2))
+    db.session.execute(text("UPDATE audit_event SET hash = :h WHERE seq = 2"), {"h": compute_hash(forged)})
+    db.session.commit()
+    broken = verify_chain()
+    assert broken is not None and broken.seq == 3 and "link" in broken.reason
+
+
+def test_the_orm_refuses_to_change_or_delete_events(app_ctx) -> None:
+    event = _write_events(1)[0]
+    event.action = "changed"
+    with pytest.raises(AppendOnlyError):
+        db.session.commit()
+    db.session.rollback()
+    db.session.delete(db.session.get(AuditEvent, event.id))
+    with pytest.raises(AppendOnlyError):
+        db.session.commit()
+    db.session.rollback()
+
+
+def test_rolled_back_events_leave_no_gap(app_ctx) -> None:
+    _write_events(2)
+    record(None, "test.abandoned")
+    db.session.rollback()
+    _write_events(1)
+    assert verify_chain() is None
+    assert db.session.scalar(text("SELECT max(seq) FROM audit_event")) == 3
+
+
+def test_verify_command_exits_1_on_tampering(app, runner) -> None:
+    with app.app_context():
+        _write_events(3)
+    ok = runner.invoke(verify_command)
+    assert ok.exit_code == 0 and "intact" in ok.output
+    with app.app_context():
+        db.session.execute(text("UPDATE audit_event SET object_id = '999' WHERE seq = 1"))
+        db.session.commit()
+    bad = runner.invoke(verify_command)
+    assert bad.exit_code == 1
+    assert "event 1" in bad.output

@@ -1,0 +1,124 @@
+"""Each letter says what the law requires it to say; letters are kept on the case."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, date, datetime
+
+import pytest
+import time_machine
+from docx import Document
+
+from sunshine.documents import docx_template
+from sunshine.documents.storage import storage
+from sunshine.letters.defaults import LETTERS, allowed_placeholders, default_template
+from sunshine.letters.services import letters_for
+from sunshine.records import services as records
+from sunshine.records import workflow
+from sunshine.records.fees import FeeInputs
+
+
+def _text(letter) -> str:
+    with storage().open(letter.storage_key) as handle:
+        document = Document(io.BytesIO(handle.read()))
+    cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    return "\n".join([p.text for p in document.paragraphs] + cells)
+
+
+def _letter(request, kind: str) -> str:
+    letters = [lt for lt in letters_for("records_request", request.id) if lt.kind == kind]
+    assert len(letters) == 1, [lt.kind for lt in letters_for("records_request", request.id)]
+    return _text(letters[0])
+
+
+@pytest.mark.parametrize("kind", list(LETTERS))
+def test_every_default_template_uses_only_its_own_placeholders(kind: str) -> None:
+    docx_template.validate_template(default_template(kind), allowed_placeholders(kind))
+
+
+def test_acknowledgement_states_the_due_date_and_how_it_was_computed(factories) -> None:
+    request = factories.request(email=None, received_on=date(2026, 2, 10), contact_name="Pat Doe").request
+    text = _letter(request, "acknowledgement")
+    assert "Dear Pat Doe" in text and request.tracking_number in text
+    assert "Tuesday 17 February 2026" in text and "Lincoln Day" in text and "610.023.3" in text
+
+
+def test_clarification_and_payment_letters_carry_the_withdrawal_warning(factories) -> None:
+    with time_machine.travel(datetime(2026, 3, 3, 18, tzinfo=UTC), tick=False):
+        asked = factories.request().request
+        workflow.ask_clarification(None, asked, "Which incident number?")
+        billed = factories.request().request
+        workflow.estimate_and_request_payment(
+            None, billed, FeeInputs(standard_pages=30, attorney_review_minutes=60)
+        )
+    clarification = _letter(asked, "clarification")
+    assert "Which incident number?" in clarification and "treated as withdrawn" in clarification
+    assert "Monday 1 June 2026" in clarification
+    payment = _letter(billed, "payment_request")
+    assert "$3.00" in payment and "treated as withdrawn" in payment and "Gross v. Parson" in payment
+    assert "waived or reduced" in payment
+
+
+def test_delay_letter_has_the_explanation_place_and_earliest_date(factories) -> None:
+    with time_machine.travel(datetime(2026, 3, 3, 18, tzinfo=UTC), tick=False):
+        request = factories.request().request
+        workflow.delay(
+            None,
+            request,
+            explanation="Footage must be copied from the vendor's archive, which takes a week.",
+            available_on=date(2026, 3, 16),
+            place="Records counter, City Hall",
+        )
+    text = _letter(request, "delay")
+    assert "vendor's archive" in text and "Monday 16 March 2026" in text and "City Hall" in text
+    assert "610.023.3" in text
+
+
+def test_denial_letter_lists_each_citation_with_its_finding_and_the_right_to_grounds(factories) -> None:
+    request = factories.request().request
+    records.decide_with_citations(
+        None,
+        request,
+        partial=False,
+        citations=["610.021(19)", "610.021(14)"],
+        findings={"610.021(19)": "Disclosure would threaten public safety."},
+        withheld_description="Floor plans of the holding area",
+    )
+    text = _letter(request, "denial")
+    assert "RSMo 610.021(19)" in text and "Disclosure would threaten public safety." in text
+    assert "RSMo 610.021(14)" in text and "Floor plans of the holding area" in text
+    assert "three business days" in text and "610.023.4" in text
+    assert "token=" not in text  # a letter may be forwarded: never the private link
+
+
+def test_a_lapse_writes_the_withdrawal_letter(factories) -> None:
+    request = factories.request().request
+    records.withdraw(None, request, "you asked us to withdraw it")
+    assert "withdrawn because you asked us to withdraw it" in _letter(request, "withdrawal")
+
+
+def test_statement_of_grounds_meets_its_clock_and_cites_the_law(factories) -> None:
+    from sunshine.clocks.policies import ClockKind, Outcome
+    from sunshine.clocks.services import open_clocks_for_case
+
+    request = factories.request().request
+    records.decide_with_citations(
+        None,
+        request,
+        partial=False,
+        citations=["610.021(3)"],
+        findings={},
+        withheld_description="Disciplinary file of an officer",
+    )
+    with pytest.raises(records.RequestError, match="has not asked"):
+        records.give_statement_of_grounds(None, request, "x" * 30)
+    records.ask_for_statement_of_grounds(None, request)
+    [clock] = [
+        c for c in open_clocks_for_case("records_request", request.id) if c.kind is ClockKind.DENIAL_STATEMENT
+    ]
+    with pytest.raises(records.RequestError, match="State the grounds"):
+        records.give_statement_of_grounds(None, request, "Closed.")
+    records.give_statement_of_grounds(None, request, "The file concerns the discipline of a named employee.")
+    assert clock.outcome in (Outcome.MET, Outcome.MISSED)
+    text = _letter(request, "statement_of_grounds")
+    assert "RSMo 610.021(3)" in text and "discipline of a named employee" in text and "610.023.4" in text

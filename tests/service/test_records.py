@@ -1,0 +1,168 @@
+"""Records requests through the service layer: intake, access, decisions, clocks."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+from sqlalchemy import select, text
+
+from sunshine.clocks import services as clocks
+from sunshine.clocks import sweep
+from sunshine.clocks.models import Clock
+from sunshine.clocks.policies import ClockKind, Outcome
+from sunshine.extensions import db
+from sunshine.notifications.models import OutboxMessage
+from sunshine.records import services as records
+from sunshine.records.models import Delivery
+from sunshine.records.states import Status, TransitionError
+
+
+def test_filing_issues_a_tracking_number_and_starts_the_three_day_clock(factories) -> None:
+    filed = factories.request(received_on=date(2026, 2, 10))
+    request = filed.request
+    assert request.tracking_number == "2026-000001" and request.status is Status.RECEIVED
+    clock = records.response_clock(request)
+    assert clock.due_on == date(2026, 2, 17) and clock.explanation.startswith("Received Tue 10 Feb 2026")
+    assert factories.request().request.tracking_number == "2026-000002"
+    mail = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.kind == "request.received").order_by(OutboxMessage.id)
+    ).first()
+    assert "Tuesday 17 February 2026" in mail.body and f"token={filed.access_token}" in mail.body
+
+
+def test_tracking_numbers_restart_each_year(factories) -> None:
+    factories.request(received_on=date(2026, 12, 31))
+    assert factories.request(received_on=date(2027, 1, 4)).request.tracking_number == "2027-000001"
+
+
+def test_description_and_contact_are_encrypted_at_rest(factories) -> None:
+    factories.request(description="My own arrest report from 12 May", email="secret.asker@example.org")
+    row = db.session.execute(text("SELECT description, contact_email FROM records_request")).one()
+    assert "arrest" not in row.description and "secret" not in row.contact_email
+
+
+@pytest.mark.parametrize(
+    ("intake", "message"),
+    [
+        ({"description": "  "}, "Describe the records"),
+        ({"date_from": date(2026, 5, 2), "date_to": date(2026, 5, 1)}, "start of the date range is after"),
+        ({"delivery": Delivery.MAIL}, "postal address"),
+        ({"fee_waiver_requested": True}, "public interest"),
+    ],
+)
+def test_bad_intake_is_refused_and_nothing_is_saved(factories, intake, message) -> None:
+    with pytest.raises(records.RequestError, match=message):
+        factories.request(**intake)
+    db.session.rollback()
+    assert db.session.scalar(text("SELECT count(*) FROM records_request")) == 0
+    assert db.session.scalar(text("SELECT count(*) FROM clock")) == 0
+
+
+def test_only_the_owner_or_the_secret_link_can_read_a_request(factories) -> None:
+    owner = factories.user()
+    other = factories.user()
+    filed = factories.request(owner)
+    assert records.readable_by(filed.request, owner, None)
+    assert records.readable_by(filed.request, None, filed.access_token)
+    assert not records.readable_by(filed.request, other, None)
+    assert not records.readable_by(filed.request, None, filed.access_token[:-1] + "x")
+    assert not records.readable_by(filed.request, None, None)
+
+
+def test_granting_meets_the_response_clock(factories) -> None:
+    request = factories.request(received_on=date(2026, 3, 3)).request
+    records.acknowledge(None, request)
+    records.grant(None, request)
+    assert request.status is Status.GRANTED
+    assert records.response_clock(request).outcome in (Outcome.MET, Outcome.MISSED)
+    with pytest.raises(TransitionError):
+        records.acknowledge(None, request)
+
+
+def test_a_denial_needs_known_citations_and_written_findings_where_required(factories) -> None:
+    request = factories.request().request
+    with pytest.raises(records.RequestError, match="at least one"):
+        records.decide_with_citations(
+            None, request, partial=False, citations=[], findings={}, withheld_description="All of it"
+        )
+    with pytest.raises(records.RequestError, match="610.021.99"):
+        records.decide_with_citations(
+            None,
+            request,
+            partial=False,
+            citations=["610.021(99)"],
+            findings={},
+            withheld_description="All of it",
+        )
+    with pytest.raises(records.RequestError, match="finding"):
+        records.decide_with_citations(
+            None,
+            request,
+            partial=False,
+            citations=["610.021(19)"],
+            findings={},
+            withheld_description="Building plans",
+        )
+    db.session.rollback()
+    assert request.status is Status.RECEIVED and request.citations == []
+    records.decide_with_citations(
+        None,
+        request,
+        partial=True,
+        citations=["610.100.3", "610.021(14)"],
+        findings={},
+        withheld_description="Names and addresses of two witnesses",
+    )
+    assert request.status is Status.PARTIALLY_GRANTED
+    assert [c.code for c in request.citations] == ["610.100.3", "610.021(14)"]
+    letter = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.kind == "request.partially_granted")
+    ).one()
+    assert "RSMo 610.100.3" in letter.body and "three business days" in letter.body
+
+
+def test_asking_for_the_statement_of_grounds_starts_a_three_day_clock_once(factories) -> None:
+    request = factories.request().request
+    records.decide_with_citations(
+        None,
+        request,
+        partial=False,
+        citations=["610.021(3)"],
+        findings={},
+        withheld_description="Disciplinary file",
+    )
+    records.ask_for_statement_of_grounds(None, request)
+    clock = db.session.scalars(select(Clock).where(Clock.kind == ClockKind.DENIAL_STATEMENT)).one()
+    assert clock.case_id == request.id and clock.explanation.startswith("Asked ")
+    with pytest.raises(records.RequestError, match="already asked"):
+        records.ask_for_statement_of_grounds(None, request)
+
+
+def test_statement_of_grounds_needs_a_denial(factories) -> None:
+    with pytest.raises(records.RequestError, match="once a request is denied"):
+        records.ask_for_statement_of_grounds(None, factories.request().request)
+
+
+def test_a_lapsed_payment_window_withdraws_the_request_with_a_letter(factories) -> None:
+    request = factories.request(received_on=date(2026, 3, 2)).request
+    unit = factories.unit("RECORDS")
+    clocks.start(
+        None,
+        kind=ClockKind.FEE_PAYMENT,
+        case_type=records.CASE_TYPE,
+        case_id=request.id,
+        unit=unit,
+        label=request.tracking_number,
+        started_on=date(2026, 3, 2),
+    )
+    db.session.commit()
+    sweep.run(now=datetime(2026, 6, 2, 15))
+    db.session.expire_all()
+    assert request.status is Status.WITHDRAWN
+    assert all(
+        c.outcome is not Outcome.OPEN for c in clocks.open_clocks_for_case(records.CASE_TYPE, request.id)
+    )
+    assert clocks.open_clocks_for_case(records.CASE_TYPE, request.id) == []
+    letter = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "request.withdrawn")).one()
+    assert "fees were not paid within the time allowed" in letter.body

@@ -1,0 +1,150 @@
+"""The paths between receipt and decision, with the clocks and the letters the law requires."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pytest
+import time_machine
+from sqlalchemy import select
+
+from sunshine.clocks import sweep
+from sunshine.clocks.models import Clock
+from sunshine.clocks.policies import ClockKind, Outcome
+from sunshine.extensions import db
+from sunshine.notifications.models import OutboxMessage
+from sunshine.records import services as records
+from sunshine.records import workflow
+from sunshine.records.fees import FeeInputs
+from sunshine.records.states import Status
+
+UTC_NOON = datetime(2026, 3, 3, 18, 0)  # Tue 3 Mar 2026, noon Central
+
+
+def at(moment: datetime):
+    from datetime import UTC
+
+    return time_machine.travel(moment.replace(tzinfo=UTC), tick=False)
+
+
+def _letter(kind: str) -> str:
+    return db.session.scalars(select(OutboxMessage.body).where(OutboxMessage.kind == kind)).one()
+
+
+def _clock(request, kind: ClockKind) -> Clock:
+    return db.session.scalars(select(Clock).where(Clock.case_id == request.id, Clock.kind == kind)).one()
+
+
+def test_clarification_pauses_the_response_and_the_answer_resumes_it(factories) -> None:
+    with at(UTC_NOON):
+        request = factories.request().request  # received Tue 3 Mar -> due Fri 6 Mar
+        workflow.ask_clarification(None, request, "Which of the two addresses on Main St do you mean?")
+    response = records.response_clock(request)
+    assert (
+        request.status is Status.AWAITING_CLARIFICATION
+        and response.is_paused
+        and response.remaining_days == 3
+    )
+    window = _clock(request, ClockKind.CLARIFICATION)
+    assert window.due_on == date(2026, 6, 1)  # 90 days
+    letter = _letter("request.clarification")
+    assert "Which of the two addresses" in letter and "treated as" in letter and "withdrawn" in letter
+    assert "Monday 1 June 2026" in letter
+
+    with at(UTC_NOON + timedelta(days=7)):  # Tue 10 Mar
+        workflow.answer_clarification(None, request, "The one at 400 Main St.")
+    assert request.status is Status.ACKNOWLEDGED
+    assert response.due_on == date(2026, 3, 13) and not response.is_paused
+    assert window.outcome is Outcome.MET
+
+
+def test_unanswered_clarification_withdraws_the_request_after_the_window(factories) -> None:
+    with at(UTC_NOON):
+        request = factories.request().request
+        workflow.ask_clarification(None, request, "Which incident?")
+    with at(datetime(2026, 6, 2, 15)):
+        sweep.run()
+    db.session.expire_all()
+    assert request.status is Status.WITHDRAWN
+    assert "clarification asked for was not received" in _letter("request.withdrawn")
+
+
+def test_fee_estimate_then_payment_then_grant(factories) -> None:
+    with at(UTC_NOON):
+        request = factories.request().request
+        estimate = workflow.estimate_and_request_payment(
+            None, request, FeeInputs(standard_pages=120, duplicating_minutes=30, attorney_review_minutes=90)
+        )
+    assert estimate.total_cents == 120 * 10 + 900  # 120 pages at 10 cents, 30 minutes at $18/h; lawyers free
+    assert request.status is Status.AWAITING_PAYMENT and records.response_clock(request).is_paused
+    letter = _letter("request.payment_requested")
+    assert "$21.00" in letter and "withdrawn" in letter and "Gross v. Parson" in letter
+    assert _clock(request, ClockKind.FEE_PAYMENT).due_on == date(2026, 6, 1)
+
+    with pytest.raises(records.RequestError, match="amount due is \\$21.00"):
+        workflow.record_payment(None, request, 2000)
+    with at(UTC_NOON + timedelta(days=1)):
+        workflow.record_payment(None, request, 2100)
+        records.grant(None, request)
+    assert request.status is Status.GRANTED
+    assert _clock(request, ClockKind.FEE_PAYMENT).outcome is Outcome.MET
+    assert records.response_clock(request).outcome is Outcome.MET
+
+
+def test_large_fees_get_the_150_day_window(factories) -> None:
+    with at(UTC_NOON):
+        request = factories.request().request
+        workflow.estimate_and_request_payment(None, request, FeeInputs(research_minutes=60 * 45))  # $1,125
+    assert _clock(request, ClockKind.FEE_PAYMENT).due_on == date(2026, 7, 31)
+
+
+def test_a_full_waiver_ends_the_wait_for_payment(factories) -> None:
+    with at(UTC_NOON):
+        request = factories.request(
+            fee_waiver_requested=True, public_interest_statement="A study of stops"
+        ).request
+        workflow.estimate_and_request_payment(None, request, FeeInputs(standard_pages=50))
+        with pytest.raises(records.RequestError, match="reason"):
+            workflow.decide_waiver(None, request, percent=100, reason=" ")
+        workflow.decide_waiver(
+            None, request, percent=100, reason="Contributes to public understanding of stops"
+        )
+    assert request.status is Status.ACKNOWLEDGED and not records.response_clock(request).is_paused
+
+
+def test_delay_notice_needs_explanation_place_and_a_later_date(factories) -> None:
+    with at(UTC_NOON):
+        request = factories.request().request
+        for kwargs, message in [
+            ({"explanation": "Busy.", "available_on": date(2026, 3, 20), "place": "Counter"}, "in detail"),
+            ({"explanation": "x" * 50, "available_on": date(2026, 3, 3), "place": "Counter"}, "after today"),
+            ({"explanation": "x" * 50, "available_on": date(2026, 3, 20), "place": " "}, "where the records"),
+        ]:
+            with pytest.raises(records.RequestError, match=message):
+                workflow.delay(None, request, **kwargs)
+        workflow.delay(
+            None,
+            request,
+            explanation="The video must be retrieved from the vendor's archive and "
+            "reviewed frame by frame for juveniles.",
+            available_on=date(2026, 3, 20),
+            place="Records counter, 1125 Locust St",
+        )
+    assert request.status is Status.DELAYED
+    assert records.response_clock(request).outcome is Outcome.MET
+    assert _clock(request, ClockKind.DELAYED_ACCESS).due_on == date(2026, 3, 20)
+    letter = _letter("request.delayed")
+    assert "vendor's archive" in letter and "Friday 20 March 2026" in letter and "1125 Locust St" in letter
+
+
+def test_assignment_is_to_a_custodian_of_the_unit_and_notes_stay_internal(factories) -> None:
+    from sunshine.authz import Role
+
+    request = factories.request().request
+    custodian = factories.user(Role.CUSTODIAN)
+    with pytest.raises(records.RequestError, match="custodian of its unit"):
+        workflow.assign(custodian, request, factories.user(Role.CUSTODIAN, unit="PATROL"))
+    workflow.assign(custodian, request, custodian)
+    workflow.add_note(custodian, request, "Check with Traffic first.")
+    assert request.assigned_to_id == custodian.id
+    assert [m.internal for m in request.messages] == [True]

@@ -1,0 +1,162 @@
+"""Reminders are sent once; the sweep marks, escalates, lapses windows, and catches up."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import time_machine
+from sqlalchemy import func, select
+
+from sunshine.authz import Role
+from sunshine.clocks import reminders, sweep
+from sunshine.clocks import services as clocks
+from sunshine.clocks.models import ReminderSent, SweepRun
+from sunshine.clocks.policies import ClockKind, Outcome, PauseReason, ReminderKind, Urgency
+from sunshine.extensions import db
+from sunshine.notifications.models import OutboxMessage
+from tests.conftest import LAPSED_CASES
+
+# Clocks started Mon 2 Mar 2026 are due Thu 5 Mar; the due-soon reminder is Wed 4 Mar 08:00 CST.
+WED_9AM = datetime(2026, 3, 4, 15, 0)
+THU_9AM = datetime(2026, 3, 5, 15, 0)
+FRI_9AM = datetime(2026, 3, 6, 15, 0)
+MAR_2 = date(2026, 3, 2)
+
+
+def at(moment: datetime):
+    """Move the whole process's clock, so jobs run by the sweep see the same time."""
+    return time_machine.travel(moment.replace(tzinfo=UTC), tick=False)
+
+
+def sweep_at(moment: datetime) -> dict:
+    with at(moment):
+        return sweep.run().summary()
+
+
+def _mail(kind_prefix: str) -> list[OutboxMessage]:
+    return list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind.startswith(kind_prefix))))
+
+
+def test_a_reminder_goes_to_the_units_custodians_once(factories) -> None:
+    custodian = factories.user(Role.CUSTODIAN)
+    factories.user(Role.CUSTODIAN, unit="PATROL")  # another unit: not reminded
+    clock = factories.clock(started_on=MAR_2)
+    with at(WED_9AM):
+        assert reminders.send(clock.id, ReminderKind.DUE_SOON) == "sent"
+        assert reminders.send(clock.id, ReminderKind.DUE_SOON) == "skipped: already sent"
+    sent = _mail("clock.reminder")
+    assert [m.recipient for m in sent] == [custodian.email]
+    assert "Due tomorrow: TEST-" in sent[0].subject and "Thursday 5 March 2026" in sent[0].body
+    refreshed = db.session.get(type(clock), clock.id)
+    assert refreshed.next_reminder_kind is ReminderKind.DUE_TODAY
+
+
+def test_a_reminder_is_not_sent_early_or_for_a_closed_or_paused_clock(factories) -> None:
+    clock = factories.clock(started_on=MAR_2)
+    with at(datetime(2026, 3, 3, 15)):
+        assert reminders.send(clock.id, ReminderKind.DUE_SOON).startswith("skipped: not due")
+    clocks.pause(None, clock, PauseReason.WAITING_ON_PAYMENT, on=MAR_2)
+    db.session.commit()
+    with at(WED_9AM):
+        assert reminders.send(clock.id, ReminderKind.DUE_SOON).startswith("skipped: clock closed or paused")
+    assert db.session.scalar(select(func.count(ReminderSent.id))) == 0
+
+
+def test_sweep_marks_due_soon_and_overdue(factories) -> None:
+    due_thu = factories.clock(started_on=MAR_2, today=MAR_2)
+    later = factories.clock(started_on=date(2026, 3, 9), today=MAR_2)
+    result = sweep_at(WED_9AM)
+    assert result["marked_due_soon"] == 1
+    assert db.session.get(type(due_thu), due_thu.id).urgency is Urgency.DUE_SOON
+    assert db.session.get(type(later), later.id).urgency is Urgency.ON_TRACK
+    result = sweep_at(FRI_9AM)
+    assert result["marked_overdue"] == 1
+    db.session.expire_all()
+    assert db.session.get(type(due_thu), due_thu.id).urgency is Urgency.OVERDUE
+
+
+def test_sweep_sends_reminders_whose_jobs_never_ran_and_never_twice(factories) -> None:
+    factories.user(Role.CUSTODIAN)
+    factories.clock(started_on=MAR_2, today=MAR_2)
+    first = sweep_at(WED_9AM)
+    assert first["reminders_enqueued"] == 1
+    again = sweep_at(WED_9AM)
+    assert again["reminders_enqueued"] == 0
+    thursday = sweep_at(THU_9AM)
+    assert thursday["reminders_enqueued"] == 1
+    sweep_at(THU_9AM)
+    kinds = sorted(m.kind for m in _mail("clock.reminder"))
+    assert kinds == ["clock.reminder.due_soon", "clock.reminder.due_today"]
+
+
+def test_overdue_staff_deadlines_are_escalated_to_general_counsel_once(factories) -> None:
+    counsel = factories.user(Role.GENERAL_COUNSEL, unit="OGC")
+    factories.clock(started_on=MAR_2, today=MAR_2)
+    factories.clock(started_on=MAR_2, today=MAR_2)
+    factories.clock(ClockKind.FEE_PAYMENT, started_on=MAR_2)  # a requester window is not escalated
+    assert sweep_at(FRI_9AM)["escalated"] == 2
+    assert sweep_at(FRI_9AM)["escalated"] == 0
+    digests = _mail("clock.escalation")
+    assert len(digests) == 1 and digests[0].recipient == counsel.email
+    assert "2 overdue deadline(s)" in digests[0].subject and digests[0].body.count("TEST-") == 2
+
+
+def test_lapsed_payment_window_withdraws_the_case_through_its_handler(factories) -> None:
+    window = factories.clock(ClockKind.FEE_PAYMENT, started_on=MAR_2)  # due Sun 31 May 2026
+    assert sweep_at(datetime(2026, 5, 31, 20))["lapsed"] == 0
+    assert sweep_at(datetime(2026, 6, 1, 15))["lapsed"] == 1
+    assert window.case_id in LAPSED_CASES
+    assert db.session.get(type(window), window.id).outcome is Outcome.WITHDRAWN
+    assert sweep_at(datetime(2026, 6, 2, 15))["lapsed"] == 0
+
+
+def test_every_sweep_is_recorded_for_the_health_page(factories) -> None:
+    sweep_at(WED_9AM)
+    sweep_at(THU_9AM)
+    assert db.session.scalar(select(func.count(SweepRun.id))) == 2
+    assert sweep.last_run().started_at == THU_9AM
+
+
+def test_undelivered_mail_is_retried_by_the_sweep(app, factories, smtp_server) -> None:
+    from sunshine.notifications.services import queue_email
+    from tests.conftest import free_port
+
+    port = app.config["MAIL_PORT"]
+    app.config["MAIL_PORT"] = free_port()
+    queue_email("someone@example.org", "Retry", "Body", kind="test.retry")
+    db.session.commit()
+    app.config["MAIL_PORT"] = port
+    assert sweep_at(datetime(2099, 1, 1))["mail_retried"] == 1
+    assert len(smtp_server) == 1
+    assert sweep_at(datetime(2099, 1, 1))["mail_retried"] == 0
+
+
+def test_two_sweeps_at_once_escalate_each_clock_once(app, factories) -> None:
+    import threading
+
+    factories.user(Role.GENERAL_COUNSEL, unit="OGC")
+    for _ in range(20):
+        factories.clock(started_on=MAR_2, today=MAR_2)
+    results: list[dict] = []
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(2)
+
+    def one_sweep() -> None:
+        try:
+            with app.app_context():
+                barrier.wait()
+                results.append(sweep.run(now=FRI_9AM).summary())
+                db.session.remove()
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=one_sweep) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    assert sum(r["escalated"] for r in results) == 20
+    escalations = select(func.count(ReminderSent.id)).where(ReminderSent.kind == ReminderKind.ESCALATED)
+    assert db.session.scalar(escalations) == 20
+    assert len(_mail("clock.escalation")) == 1

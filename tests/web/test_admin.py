@@ -1,0 +1,78 @@
+"""Administrators see units and staff, and add staff who then set their own password."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from sunshine.accounts.models import User
+from sunshine.audit.models import AuditEvent
+from sunshine.authz import Role
+from sunshine.extensions import db
+from sunshine.notifications.models import OutboxMessage
+from tests.factories import PASSWORD
+
+
+def _admin_client(client, factories):
+    admin = factories.user(Role.ADMINISTRATOR, unit="ITHELP")
+    factories.unit("PATROL", "Patrol Bureau")
+    client.sign_in(admin.email, PASSWORD)
+    return admin
+
+
+def test_admin_page_lists_units_and_staff(client, factories) -> None:
+    _admin_client(client, factories)
+    reviewer = factories.user(Role.UNIT_REVIEWER, unit="PATROL")
+    html = client.get("/admin/").get_data(as_text=True)
+    assert "Patrol Bureau" in html and "PATROL" in html
+    assert reviewer.full_name in html and "Unit reviewer (Patrol Bureau)" in html
+    viewed = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "staff.list_viewed")).one()
+    assert reviewer.id in viewed.details["user_ids"]
+
+
+def test_admin_adds_a_staff_member_who_sets_a_password_and_signs_in(app, client, factories) -> None:
+    _admin_client(client, factories)
+    with app.app_context():
+        patrol = factories.unit("PATROL")
+        patrol_id = patrol.id
+    response = client.submit(
+        "/admin/staff/new",
+        {
+            "full_name": "Jo Reviewer",
+            "email": "jo@example.org",
+            "unit_id": patrol_id,
+            "role": "unit_reviewer",
+        },
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        body = (
+            db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "staff.welcome")).one().body
+        )
+    path = re.search(r"https://records\.example\.gov(/account/reset/\S+)", body).group(1)
+    client.submit("/account/logout", page="/")
+    client.submit(path, {"password": "jo's own passphrase", "confirm": "jo's own passphrase"})
+    client.sign_in("jo@example.org", "jo's own passphrase")
+    assert "Rule on corrections" in client.get("/staff/").get_data(as_text=True)
+
+
+def test_new_staff_form_rejects_bad_input_with_messages(app, client, factories) -> None:
+    _admin_client(client, factories)
+    response = client.submit(
+        "/admin/staff/new", {"full_name": "", "email": "nope", "unit_id": "999999", "role": "requester"}
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Enter the person" in html and "Not a valid choice" in html
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count(User.id))) == 1
+
+
+def test_admin_switches_a_staff_account_off(app, client, factories) -> None:
+    _admin_client(client, factories)
+    clerk = factories.user(Role.CUSTODIAN)
+    response = client.submit(f"/admin/staff/{clerk.id}/active", page="/admin/", follow_redirects=True)
+    assert "is now switched off" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(User, clerk.id).active is False

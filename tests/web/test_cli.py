@@ -1,0 +1,65 @@
+"""Command-line tools: demo seeding, staff creation."""
+
+from __future__ import annotations
+
+import re
+
+from sunshine.authz import Role
+from sunshine.cli import create_staff_command, seed_demo_command
+
+ACCOUNT_LINE = re.compile(r"^\s+(.+?)\s{2,}(\S+@example\.org)\s+(\S+)$", re.M)
+
+
+def test_seed_demo_creates_one_account_per_role_that_can_sign_in(runner, client) -> None:
+    result = runner.invoke(seed_demo_command)
+    assert result.exit_code == 0, result.output
+    accounts = ACCOUNT_LINE.findall(result.output)
+    assert sorted(label for label, _, _ in accounts) == sorted(r.label for r in Role)
+    for _, email, password in accounts:
+        client.sign_in(email, password)
+        client.submit("/account/logout", page="/")
+
+
+def test_seed_demo_refuses_a_database_with_data_unless_asked_to_skip(runner) -> None:
+    assert runner.invoke(seed_demo_command).exit_code == 0
+    again = runner.invoke(seed_demo_command)
+    assert again.exit_code == 1 and "already has a public body" in again.output
+    skipped = runner.invoke(seed_demo_command, ["--if-empty"])
+    assert skipped.exit_code == 0 and "not seeded" in skipped.output
+
+
+def test_create_staff_command_makes_an_account_that_signs_in(runner, client, factories) -> None:
+    factories.unit("OGC", "Office of General Counsel")
+    args = [
+        "--email",
+        "gc@example.org",
+        "--name",
+        "G. Counsel",
+        "--unit",
+        "ogc",
+        "--role",
+        "general_counsel",
+        "--password",
+        "counsel passphrase",
+    ]
+    result = runner.invoke(create_staff_command, args)
+    assert result.exit_code == 0, result.output
+    client.sign_in("gc@example.org", "counsel passphrase")
+    assert "Hear appeals" in client.get("/staff/").get_data(as_text=True)
+
+
+def test_create_staff_command_explains_an_unknown_unit(runner, app) -> None:
+    args = [
+        "--email",
+        "x@example.org",
+        "--name",
+        "X",
+        "--unit",
+        "NOPE",
+        "--role",
+        "custodian",
+        "--password",
+        "p" * 12,
+    ]
+    result = runner.invoke(create_staff_command, args)
+    assert result.exit_code == 1 and "No unit has the code 'NOPE'" in result.output

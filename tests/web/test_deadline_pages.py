@@ -1,0 +1,133 @@
+"""The custodian's queue, the calendar page and the health page, as their users see them."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, date, datetime
+
+import time_machine
+
+from sunshine.authz import Role
+from sunshine.clocks import services
+from sunshine.clocks.cli import sweep_command
+from sunshine.clocks.policies import ClockKind, PauseReason
+from sunshine.extensions import db
+from tests.conftest import free_port
+from tests.factories import PASSWORD
+
+
+def _custodian(client, factories):
+    custodian = factories.user(Role.CUSTODIAN)
+    client.sign_in(custodian.email, PASSWORD)
+    return custodian
+
+
+def test_custodians_land_on_a_queue_ordered_by_due_date_with_badges(app, client, factories) -> None:
+    later = factories.clock(started_on=date(2026, 3, 9), today=date(2026, 3, 4))
+    soon = factories.clock(started_on=date(2026, 3, 2), today=date(2026, 3, 4))
+    late = factories.clock(started_on=date(2026, 2, 23), today=date(2026, 3, 4))
+    paused = factories.clock(started_on=date(2026, 3, 3), today=date(2026, 3, 4))
+
+    services.pause(None, paused, PauseReason.WAITING_ON_PAYMENT, on=date(2026, 3, 4))
+    db.session.commit()
+    labels = [later.label, soon.label, late.label, paused.label]
+    factories.clock(unit="PATROL", started_on=date(2026, 3, 2))  # not this custodian's unit
+    custodian = factories.user(Role.CUSTODIAN)
+    response = client.submit("/account/login", {"email": custodian.email, "password": PASSWORD})
+    assert response.location == "/staff/queue"
+    html = client.get("/staff/queue").get_data(as_text=True)
+    order = [html.index(label) for label in (labels[2], labels[1], labels[3], labels[0])]
+    assert order == sorted(order)
+    for badge in ("Overdue", "Due soon", "Paused: waiting on payment", "On track"):
+        assert badge in html
+    assert "All (4)" in html and "Overdue (1)" in html
+    assert "Records are" not in html and html.count("TEST-") == 4
+
+
+def test_queue_filters_and_rejects_bad_filters(app, client, factories) -> None:
+    _custodian(client, factories)
+    factories.clock(started_on=date(2026, 2, 23), today=date(2026, 3, 4))
+    factories.clock(started_on=date(2026, 3, 9), today=date(2026, 3, 4))
+    overdue = client.get("/staff/queue?status=overdue").get_data(as_text=True)
+    assert overdue.count("TEST-") == 1
+    bad = client.get("/staff/queue?status=everything")
+    assert bad.status_code == 400 and "Choose a filter" in bad.get_data(as_text=True)
+    assert client.get("/staff/queue?page=0").status_code == 400
+
+
+def test_a_custodian_cannot_filter_to_another_units_queue(app, client, factories) -> None:
+    _custodian(client, factories)
+    patrol = factories.unit("PATROL").id
+    assert client.get(f"/staff/queue?unit={patrol}").status_code == 403
+
+
+def test_admin_adds_a_closure_day_and_sees_which_dates_moved(app, client, factories) -> None:
+    admin = factories.user(Role.ADMINISTRATOR)
+    clock = factories.clock(started_on=date(2026, 3, 2))
+    label = clock.label
+    client.sign_in(admin.email, PASSWORD)
+    response = client.submit(
+        "/admin/calendar", {"day": "2026-03-04", "reason": "Water main break"}, follow_redirects=True
+    )
+    html = response.get_data(as_text=True)
+    assert "1 due date(s) moved" in html and f"{label}: Thu 5 Mar → Fri 6 Mar 2026" in html
+    assert "Water main break" in html and "Lincoln Day" in html
+    bad = client.submit("/admin/calendar", {"day": "not a date", "reason": ""})
+    assert bad.status_code == 400 and "Not a valid date value" in bad.get_data(as_text=True)
+    closure_id = re.search(r"/admin/calendar/(\d+)/remove", html).group(1)
+    removed = client.submit(
+        f"/admin/calendar/{closure_id}/remove", page="/admin/calendar", follow_redirects=True
+    )
+    assert "Fri 6 Mar → Thu 5 Mar 2026" in removed.get_data(as_text=True)
+
+
+def test_health_page_says_when_the_sweep_is_late(app, client, factories, runner, monkeypatch) -> None:
+    monkeypatch.setitem(app.config, "REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")
+    monkeypatch.setitem(app.config, "QUEUE_MODE", "auto")
+    admin = factories.user(Role.ADMINISTRATOR)
+    client.sign_in(admin.email, PASSWORD)
+    html = client.get("/admin/health").get_data(as_text=True)
+    assert "Last sweep" in html and "never" in html and "Late: the sweep should run every 10 minutes" in html
+    assert "Redis not reachable" in html
+    result = runner.invoke(sweep_command)
+    assert result.exit_code == 0 and json.loads(result.output)["skipped"] is False
+    html = client.get("/admin/health").get_data(as_text=True)
+    assert "On time" in html
+
+
+def test_sweep_command_prints_what_it_did(app, runner, factories) -> None:
+    factories.clock(ClockKind.SUNSHINE_RESPONSE, started_on=date(2026, 3, 2), today=date(2026, 3, 2))
+    with time_machine.travel(datetime(2026, 3, 9, 15, tzinfo=UTC), tick=False):
+        result = runner.invoke(sweep_command)
+    assert json.loads(result.output)["marked_overdue"] == 1
+
+
+def test_admin_sets_a_policy_length_that_new_clocks_use(app, client, factories) -> None:
+    admin = factories.user(Role.ADMINISTRATOR)
+    client.sign_in(admin.email, PASSWORD)
+    page = client.get("/admin/calendar").get_data(as_text=True)
+    assert "Fee payment window <em>(setting)</em>" in page and "RSMo 610.023.3" in page
+    response = client.submit(
+        "/admin/calendar/policy",
+        {"kind": "fee_payment", "length": "60", "long_length": "120"},
+        page="/admin/calendar",
+        follow_redirects=True,
+    )
+    assert "new requests use 60 days" in response.get_data(as_text=True)
+    assert factories.clock(ClockKind.FEE_PAYMENT, started_on=date(2026, 3, 2)).due_on == date(2026, 5, 1)
+    assert factories.clock(ClockKind.FEE_PAYMENT, started_on=date(2026, 3, 2), long=True).length == 120
+
+
+def test_policy_lengths_reject_bad_values_with_messages(client, factories) -> None:
+    admin = factories.user(Role.ADMINISTRATOR)
+    client.sign_in(admin.email, PASSWORD)
+    cases = [
+        ({"kind": "fee_payment", "length": "0", "long_length": "150"}, "Use 1 to 365 days."),
+        ({"kind": "fee_payment", "length": "90", "long_length": "30"}, "at least as long"),
+        ({"kind": "sunshine_response", "length": "5"}, "fixed by statute (RSMo 610.023.3)"),
+        ({"kind": "nonsense", "length": "5"}, "Choose a deadline"),
+    ]
+    for data, message in cases:
+        response = client.submit("/admin/calendar/policy", data, page="/admin/calendar")
+        assert response.status_code == 400 and message in response.get_data(as_text=True), data

@@ -1,0 +1,409 @@
+"""Filing and following a request, and working it as a custodian, through the pages."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from sqlalchemy import select
+
+from sunshine.audit.models import AuditEvent
+from sunshine.authz import Role
+from sunshine.extensions import db
+from sunshine.records.models import RecordsRequest
+from sunshine.records.states import Status
+from tests.factories import PASSWORD
+
+FORM = {
+    "description": "Body-worn camera video of the traffic stop on 3 March 2026 on Main St",
+    "preferred_format": "electronic",
+    "delivery": "portal",
+}
+
+
+def _file(client, **extra):
+    response = client.submit("/requests/new", {**FORM, **extra})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    page = client.get(response.location).get_data(as_text=True)
+    tracking = re.search(r"Request (\d{4}-\d{6}) received", page).group(1)
+    link = re.search(r'href="(http[^"]+token=[^"]+)"', page).group(1)
+    return tracking, link.split("localhost", 1)[-1], page
+
+
+def test_anyone_files_anonymously_and_follows_it_by_the_secret_link(client, factories) -> None:
+    factories.unit("RECORDS")
+    tracking, link, page = _file(client)
+    assert "The custodian of records must respond by the end of" in page
+    status = client.get(link)
+    html = status.get_data(as_text=True)
+    assert status.status_code == 200 and "Body-worn camera video" in html and "Response due" in html
+    assert "filed" in html  # the public history
+    # The link is shown once: the confirmation page does not show it again.
+    again = client.get(f"/requests/{tracking}/filed")
+    assert again.status_code == 302
+
+
+def test_without_the_link_or_ownership_a_request_is_not_found(client, factories) -> None:
+    factories.unit("RECORDS")
+    tracking, link, _ = _file(client)
+    fresh = client.application.test_client()
+    assert fresh.get(f"/requests/{tracking}").status_code == 404
+    assert fresh.get(f"/requests/{tracking}?token=wrong").status_code == 404
+    guessed = f"{tracking[:5]}{int(tracking[5:]) + 1:06d}"
+    assert fresh.get(f"/requests/{guessed}").status_code == 404
+    other = factories.user()
+    signed_in = client.application.test_client()
+    signed_in.sign_in(other.email, PASSWORD)
+    assert signed_in.get(f"/requests/{tracking}").status_code == 404
+
+
+def test_a_signed_in_requester_sees_their_own_request_without_the_link(client, factories) -> None:
+    factories.unit("RECORDS")
+    owner = factories.user()
+    client.sign_in(owner.email, PASSWORD)
+    tracking, _, _ = _file(client)
+    assert client.get(f"/requests/{tracking}").status_code == 200
+
+
+def test_bad_intake_shows_messages_with_400_and_saves_nothing(client, factories) -> None:
+    factories.unit("RECORDS")
+    response = client.submit(
+        "/requests/new",
+        {
+            **FORM,
+            "description": "",
+            "delivery": "email",
+            "contact_email": "not an email",
+            "date_from": "31/02/2026",
+        },
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Describe the records you are asking for." in html and "Enter an email address like" in html
+    assert "Not a valid date value" in html
+    assert db.session.scalar(select(db.func.count(RecordsRequest.id))) == 0
+    rule = client.submit("/requests/new", {**FORM, "delivery": "mail"})
+    assert rule.status_code == 400 and "postal address" in rule.get_data(as_text=True)
+
+
+def test_intake_is_rate_limited(app, client, factories, monkeypatch) -> None:
+    factories.unit("RECORDS")
+    monkeypatch.setitem(app.config, "INTAKE_RATE_LIMIT", "2 per hour")
+    statuses = [client.submit("/requests/new", FORM).status_code for _ in range(3)]
+    assert statuses == [302, 302, 429]
+
+
+def test_custodian_keys_in_a_mailed_request_with_both_dates(client, factories) -> None:
+    custodian = factories.user(Role.CUSTODIAN)
+    client.sign_in(custodian.email, PASSWORD)
+    data = {
+        **FORM,
+        "channel": "mail",
+        "first_received_on": "2026-02-09",
+        "custodian_received_on": "2026-02-10",
+    }
+    response = client.submit("/staff/requests/new", data, follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert "recorded" in html and "Tuesday 17 February 2026" in html and "reached the body 9 Feb 2026" in html
+    backwards = client.submit("/staff/requests/new", {**data, "first_received_on": "2026-02-11"})
+    assert backwards.status_code == 400 and "before it reached the body" in backwards.get_data(as_text=True)
+
+
+def test_custodian_denies_with_citations_and_the_requester_asks_for_grounds(client, factories) -> None:
+    filed = factories.request(received_on=date(2026, 3, 3))
+    request_id, tracking = filed.request.id, filed.request.tracking_number
+    custodian = factories.user(Role.CUSTODIAN)
+    client.sign_in(custodian.email, PASSWORD)
+    page = client.get(f"/staff/requests/{request_id}").get_data(as_text=True)
+    assert "asker@example.org" in page and "610.021(18)(d)" in page
+    viewed = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "request.viewed")).all()
+    assert [e.actor_id for e in viewed] == [custodian.id]
+
+    missing = client.submit(
+        f"/staff/requests/{request_id}/deny",
+        {"citations": "610.021(19)", "withheld_description": "Plans"},
+        page=f"/staff/requests/{request_id}",
+        follow_redirects=True,
+    )
+    assert "written finding" in missing.get_data(as_text=True)
+    done = client.submit(
+        f"/staff/requests/{request_id}/deny",
+        {
+            "citations": "610.021(19)",
+            "withheld_description": "Building plans",
+            "findings": "610.021(19): Disclosure would threaten the safety of the holding cells.",
+        },
+        page=f"/staff/requests/{request_id}",
+        follow_redirects=True,
+    )
+    assert "denied" in done.get_data(as_text=True)
+
+    client.submit("/account/logout", page="/")
+    status = client.get(f"/requests/{tracking}?token={filed.access_token}").get_data(as_text=True)
+    assert "RSMo 610.021(19)" in status and "Building plans" in status
+    asked = client.submit(
+        f"/requests/{tracking}/statement-of-grounds",
+        {"token": filed.access_token},
+        page=f"/requests/{tracking}?token={filed.access_token}",
+        follow_redirects=True,
+    )
+    assert "must reach you within three business days" in asked.get_data(as_text=True)
+
+
+def test_a_custodian_of_another_unit_cannot_open_the_case(client, factories) -> None:
+    request_id = factories.request().request.id
+    outsider = factories.user(Role.CUSTODIAN, unit="PATROL")
+    client.sign_in(outsider.email, PASSWORD)
+    assert client.get(f"/staff/requests/{request_id}").status_code == 404
+    token = client.csrf_token("/")
+    assert client.post(f"/staff/requests/{request_id}/grant", data={"csrf_token": token}).status_code == 404
+
+
+def test_custodian_acknowledges_then_withdraws_with_a_reason(client, factories) -> None:
+    request = factories.request().request
+    custodian = factories.user(Role.CUSTODIAN)
+    client.sign_in(custodian.email, PASSWORD)
+    case = f"/staff/requests/{request.id}"
+    client.submit(f"{case}/acknowledge", page=case)
+    no_reason = client.submit(f"{case}/withdraw", {"reason": ""}, page=case, follow_redirects=True)
+    assert "Give the reason." in no_reason.get_data(as_text=True)
+    client.submit(f"{case}/withdraw", {"reason": "Requester asked to withdraw by phone"}, page=case)
+    db.session.expire_all()
+    assert db.session.get(RecordsRequest, request.id).status is Status.WITHDRAWN
+    assert client.post(f"{case}/nonsense", data={"csrf_token": client.csrf_token(case)}).status_code == 404
+
+
+def test_clarification_round_trip_through_both_sides_pages(client, factories) -> None:
+    filed = factories.request()
+    case = f"/staff/requests/{filed.request.id}"
+    custodian = factories.user(Role.CUSTODIAN)
+    client.sign_in(custodian.email, PASSWORD)
+    asked = client.submit(
+        f"{case}/ask_clarification", {"question": "Which day in May?"}, page=case, follow_redirects=True
+    )
+    assert "waiting for your clarification" in asked.get_data(as_text=True)
+    client.submit("/account/logout", page="/")
+
+    status_url = f"/requests/{filed.request.tracking_number}?token={filed.access_token}"
+    status = client.get(status_url).get_data(as_text=True)
+    assert "Which day in May?" in status and "Send answer" in status
+    answered = client.submit(
+        f"/requests/{filed.request.tracking_number}/clarification",
+        {"answer": "The 12th.", "token": filed.access_token},
+        page=status_url,
+        follow_redirects=True,
+    )
+    assert "the response time runs again" in answered.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(RecordsRequest, filed.request.id).status is Status.ACKNOWLEDGED
+
+
+def test_fee_estimate_and_payment_through_the_case_page(client, factories) -> None:
+    filed = factories.request()
+    case = f"/staff/requests/{filed.request.id}"
+    custodian = factories.user(Role.CUSTODIAN)
+    client.sign_in(custodian.email, PASSWORD)
+    sent = client.submit(
+        f"{case}/request_payment",
+        {"standard_pages": "40", "attorney_review_minutes": "120"},
+        page=case,
+        follow_redirects=True,
+    )
+    html = sent.get_data(as_text=True)
+    assert "waiting for payment" in html and "$4.00" in html
+    wrong = client.submit(f"{case}/paid", {"amount": "3.00"}, page=case, follow_redirects=True)
+    assert "amount due is $4.00" in wrong.get_data(as_text=True)
+    paid = client.submit(f"{case}/paid", {"amount": "4.00"}, page=case, follow_redirects=True)
+    assert "paid" in paid.get_data(as_text=True)
+    status = client.get(f"/requests/{filed.request.tracking_number}?token={filed.access_token}").get_data(
+        as_text=True
+    )
+    assert "Gross v. Parson" in status  # the requester sees why review time is free
+
+
+def test_delay_notice_refusals_are_shown_and_nothing_changes(client, factories) -> None:
+    filed = factories.request()
+    case = f"/staff/requests/{filed.request.id}"
+    custodian = factories.user(Role.CUSTODIAN)
+    client.sign_in(custodian.email, PASSWORD)
+    page = client.submit(
+        f"{case}/delay",
+        {"explanation": "Busy", "available_on": "2099-01-05", "place": "Counter"},
+        page=case,
+        follow_redirects=True,
+    )
+    assert "Explain the cause of the delay in detail" in page.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(RecordsRequest, filed.request.id).status is Status.RECEIVED
+
+
+def test_letters_download_for_the_link_holder_and_custodian_only(client, factories) -> None:
+    filed = factories.request()
+    from sunshine.letters.services import letters_for
+
+    letter = letters_for("records_request", filed.request.id)[0]
+    base = f"/requests/{filed.request.tracking_number}/letters/{letter.id}"
+    download = client.get(f"{base}?token={filed.access_token}")
+    assert download.status_code == 200 and download.data[:2] == b"PK"
+    assert download.headers["Content-Disposition"].startswith("attachment;")
+    assert download.headers["X-Content-Type-Options"] == "nosniff"
+    assert client.get(base).status_code == 404
+    other = factories.request(email=None)
+    mismatched = f"/requests/{other.request.tracking_number}/letters/{letter.id}?token={other.access_token}"
+    assert client.get(mismatched).status_code == 404
+    custodian = factories.user(Role.CUSTODIAN)
+    client.sign_in(custodian.email, PASSWORD)
+    assert client.get(f"/staff/requests/{filed.request.id}/letters/{letter.id}").status_code == 200
+
+
+def test_custodian_uploads_resolves_and_releases_and_the_requester_downloads(client, factories) -> None:
+    import io
+    import re as regex
+
+    from tests.service.test_release import SSN_LINE, pdf
+
+    filed = factories.request()
+    from sunshine.records import services as records
+
+    records.grant(None, filed.request)
+    patrol = factories.unit("PATROL", "Patrol Bureau")
+    case = f"/staff/requests/{filed.request.id}"
+    custodian = factories.user(Role.CUSTODIAN)
+    client.sign_in(custodian.email, PASSWORD)
+    uploaded = client.submit(
+        f"{case}/documents",
+        {
+            "file": (io.BytesIO(pdf(["Report", SSN_LINE])), "report.pdf"),
+            "originating_unit_id": str(patrol.id),
+        },
+        page=case,
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    html = uploaded.get_data(as_text=True)
+    assert "1 possible sensitive item(s) to review" in html and "Release is blocked" in html
+    finding_id = regex.search(r"/findings/(\d+)", html).group(1)
+    client.submit(
+        f"{case}/findings/{finding_id}",
+        {"resolution": "false_positive", "reason": "Training sample"},
+        page=case,
+    )
+    released = client.submit(f"{case}/release", page=case, follow_redirects=True)
+    assert "Released 2 pages (SUN000001 to SUN000002)" in released.get_data(as_text=True)
+    client.submit("/account/logout", page="/")
+
+    status = client.get(f"/requests/{filed.request.tracking_number}?token={filed.access_token}")
+    link = regex.search(r'href="([^"]+/releases/\d+[^"]*)"', status.get_data(as_text=True)).group(1)
+    packet = client.get(link.replace("&amp;", "&"))
+    assert packet.status_code == 200 and packet.data.startswith(b"%PDF")
+    assert client.get(link.split("?")[0]).status_code == 404  # not without the link or ownership
+
+
+def test_a_refused_upload_shows_its_message(client, factories) -> None:
+    import io
+
+    filed = factories.request()
+    patrol = factories.unit("PATROL", "Patrol Bureau")
+    case = f"/staff/requests/{filed.request.id}"
+    custodian = factories.user(Role.CUSTODIAN)
+    client.sign_in(custodian.email, PASSWORD)
+    page = client.submit(
+        f"{case}/documents",
+        {"file": (io.BytesIO(b"MZ\x90\x00 program"), "invoice.pdf"), "originating_unit_id": str(patrol.id)},
+        page=case,
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert "The file was not accepted" in page.get_data(as_text=True)
+
+
+def test_requester_and_custodian_exchange_messages(client, factories) -> None:
+    filed = factories.request()
+    status_url = f"/requests/{filed.request.tracking_number}?token={filed.access_token}"
+    sent = client.submit(
+        f"/requests/{filed.request.tracking_number}/messages",
+        {"text": "Can you include the 911 audio?", "token": filed.access_token},
+        page=status_url,
+        follow_redirects=True,
+    )
+    assert "Your message is with the custodian" in sent.get_data(as_text=True)
+    custodian = factories.user(Role.CUSTODIAN)
+    client.sign_in(custodian.email, PASSWORD)
+    case = f"/staff/requests/{filed.request.id}"
+    assert "Can you include the 911 audio?" in client.get(case).get_data(as_text=True)
+    client.submit(f"{case}/message", {"text": "Yes, we will add it."}, page=case)
+    client.submit("/account/logout", page="/")
+    assert "Yes, we will add it." in client.get(status_url).get_data(as_text=True)
+
+
+def test_signed_in_requesters_see_their_own_requests_only(client, factories) -> None:
+    mine = factories.user()
+    theirs = factories.request(factories.user())
+    own = factories.request(mine)
+    client.sign_in(mine.email, PASSWORD)
+    html = client.get("/account/requests").get_data(as_text=True)
+    assert own.request.tracking_number in html and theirs.request.tracking_number not in html
+
+
+def test_an_oversized_upload_is_refused_with_413(app, client, factories, monkeypatch) -> None:
+    import io
+
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1024 * 1024)
+    filed = factories.request()
+    custodian = factories.user(Role.CUSTODIAN)
+    client.sign_in(custodian.email, PASSWORD)
+    case = f"/staff/requests/{filed.request.id}"
+    response = client.submit(
+        f"{case}/documents",
+        {"file": (io.BytesIO(b"%PDF-" + b"0" * (2 * 1024 * 1024)), "big.pdf"), "originating_unit_id": "1"},
+        page=case,
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 413 and "That file is too large" in response.get_data(as_text=True)
+
+
+def test_requester_accepts_an_estimate_and_custodian_assigns_the_case(client, factories) -> None:
+    from sunshine.records import workflow
+    from sunshine.records.fees import FeeInputs
+
+    filed = factories.request()
+    workflow.estimate_and_request_payment(None, filed.request, FeeInputs(standard_pages=10))
+    status_url = f"/requests/{filed.request.tracking_number}?token={filed.access_token}"
+    accepted = client.submit(
+        f"/requests/{filed.request.tracking_number}/accept-estimate",
+        {"token": filed.access_token},
+        page=status_url,
+        follow_redirects=True,
+    )
+    assert "I accept the estimate of $1.00." in accepted.get_data(as_text=True)
+
+    first = factories.user(Role.CUSTODIAN)
+    second = factories.user(Role.CUSTODIAN)
+    outsider = factories.user(Role.CUSTODIAN, unit="PATROL")
+    client.sign_in(first.email, PASSWORD)
+    case = f"/staff/requests/{filed.request.id}"
+    refused = client.submit(
+        f"{case}/assign", {"assignee_id": str(outsider.id)}, page=case, follow_redirects=True
+    )
+    assert "Not a valid choice" in refused.get_data(as_text=True)
+    client.submit(f"{case}/assign", {"assignee_id": str(second.id)}, page=case)
+    db.session.expire_all()
+    assert db.session.get(RecordsRequest, filed.request.id).assigned_to_id == second.id
+
+
+def test_a_26_mb_upload_is_refused_at_the_default_limit(app, client, factories) -> None:
+    import io
+
+    assert app.config["MAX_CONTENT_LENGTH"] == 25 * 1024 * 1024
+    filed = factories.request()
+    custodian = factories.user(Role.CUSTODIAN)
+    client.sign_in(custodian.email, PASSWORD)
+    case = f"/staff/requests/{filed.request.id}"
+    big = io.BytesIO(b"%PDF-1.7\n" + b"0" * (26 * 1024 * 1024))
+    response = client.submit(
+        f"{case}/documents",
+        {"file": (big, "26mb.pdf"), "originating_unit_id": "1"},
+        page=case,
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 413 and "That file is too large" in response.get_data(as_text=True)

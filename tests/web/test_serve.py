@@ -1,0 +1,75 @@
+"""The run command's server: `flask --app wsgi serve` answers on its port, with or without Redis."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+
+from sunshine import create_app
+from tests.conftest import TEST_REDIS_URL, free_port, make_test_env
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _serve(tmp_path: Path, extra: dict[str, str]) -> tuple[subprocess.Popen, int]:
+    env = make_test_env(tmp_path, f"sqlite:///{tmp_path / 'serve.db'}") | extra
+    with create_app(env=env).app_context():
+        upgrade()
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    return proc, port
+
+
+def _get_home(port: int, proc: subprocess.Popen) -> str:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"server exited: {proc.stdout.read()}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as response:  # noqa: S310
+                return response.read().decode()
+        except OSError:
+            time.sleep(0.2)
+    pytest.fail("server did not answer within 30 s")
+
+
+def _stop(proc: subprocess.Popen) -> str:
+    proc.terminate()
+    output, _ = proc.communicate(timeout=20)
+    return output
+
+
+def test_serve_answers_and_says_jobs_run_inline_without_redis(tmp_path: Path) -> None:
+    proc, port = _serve(tmp_path, {"QUEUE_MODE": "auto", "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"})
+    try:
+        assert "Ask for public records" in _get_home(port, proc)
+    finally:
+        output = _stop(proc)
+    assert "jobs run inline in the web process" in output
+
+
+@pytest.mark.skipif(
+    not TEST_REDIS_URL and os.environ.get("CI") != "true", reason="needs Redis (TEST_REDIS_URL)"
+)
+def test_serve_starts_an_rq_worker_when_redis_answers(tmp_path: Path) -> None:
+    url = TEST_REDIS_URL or "redis://127.0.0.1:6379/15"
+    proc, port = _serve(tmp_path, {"QUEUE_MODE": "auto", "REDIS_URL": url})
+    try:
+        _get_home(port, proc)
+    finally:
+        output = _stop(proc)
+    assert "RQ worker" in output and "cron scheduler" in output
