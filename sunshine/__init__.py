@@ -101,10 +101,20 @@ def _register_case_types() -> None:
     """Tell the clocks which kinds of case exist, how to link to them, and what a lapse does."""
     from sunshine.clocks.cases import CaseType, register_case_type
     from sunshine.records import services as records
+    from sunshine.records.models import RecordsRequest
+    from sunshine.records.states import Status
 
     register_case_type(
         CaseType(
-            records.CASE_TYPE, "Records request", "records.case", "request_id", on_lapse=records.on_lapse
+            records.CASE_TYPE,
+            "Records request",
+            "records.case",
+            "request_id",
+            on_lapse=records.on_lapse,
+            id_column=RecordsRequest.id,
+            status_column=RecordsRequest.status,
+            # Staff wording: the requester-facing labels address the requester ("your clarification").
+            status_labels={s.value: s.value.replace("_", " ").capitalize() for s in Status if s.is_open},
         )
     )
 

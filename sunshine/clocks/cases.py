@@ -6,9 +6,9 @@ registers how to link to its cases and what a lapsed requester window does.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from sunshine.clocks.models import Clock
@@ -24,6 +24,11 @@ class CaseType:
     # Called by the sweep, inside its transaction, when a requester window lapses:
     # withdraw the case and send its letter.
     on_lapse: Callable[[Clock], None] | None = None
+    # Where the case itself stands, for the queue's filter and column: the id and status
+    # columns of the case's table, and a label for each status value an open case can have.
+    id_column: Any = None
+    status_column: Any = None
+    status_labels: Mapping[str, str] = field(default_factory=dict)
 
 
 _REGISTRY: dict[str, CaseType] = {}
@@ -35,3 +40,7 @@ def register_case_type(case_type: CaseType) -> None:
 
 def case_type(name: str) -> CaseType | None:
     return _REGISTRY.get(name)
+
+
+def case_types() -> list[CaseType]:
+    return list(_REGISTRY.values())

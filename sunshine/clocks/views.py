@@ -35,16 +35,22 @@ def queue():
     page = request.args.get("page", 1, type=int)
     if page < 1:
         abort(400, "Page numbers start at 1.")
+    case_statuses = queries.case_statuses()
+    case_status = request.args.get("case_status") or None
+    if case_status is not None and case_status not in case_statuses:
+        abort(400, "Choose a case status from the list, or all case statuses.")
     allowed = units_where(current_user, Permission.WORK_RECORDS_QUEUE)
     unit_id = request.args.get("unit", type=int)
     if unit_id is not None and unit_id not in allowed:
         abort(403)
     units = list(db.session.scalars(select(Unit).where(Unit.id.in_(allowed)).order_by(Unit.name)))
-    result = queries.queue(allowed, status, unit_id, page)
+    result = queries.queue(allowed, status, unit_id, page, case_status)
     return render_template(
         "deadlines/queue.html",
         result=result,
         status=status,
+        case_status=case_status,
+        case_statuses=case_statuses,
         unit_id=unit_id,
         units=units,
         policies=DEFAULT_POLICIES,

@@ -131,3 +131,30 @@ def test_policy_lengths_reject_bad_values_with_messages(client, factories) -> No
     for data, message in cases:
         response = client.submit("/admin/calendar/policy", data, page="/admin/calendar")
         assert response.status_code == 400 and message in response.get_data(as_text=True), data
+
+
+def test_queue_filters_by_where_the_request_stands(app, client, factories) -> None:
+    from sunshine.records import workflow
+
+    custodian = _custodian(client, factories)
+    waiting = factories.request(description="Dispatch logs, 400 block of Main St").request
+    fresh = factories.request(description="Crash report on Elm St").request
+    workflow.ask_clarification(custodian, waiting, "Which week in May?")
+    db.session.commit()
+
+    everything = client.get("/staff/queue").get_data(as_text=True)
+    assert waiting.tracking_number in everything and fresh.tracking_number in everything
+    assert "<td>Awaiting clarification</td>" in everything and "<td>Received</td>" in everything
+    assert '<option value="awaiting_payment">Awaiting payment</option>' in everything
+
+    asked = client.get("/staff/queue?case_status=awaiting_clarification").get_data(as_text=True)
+    assert waiting.tracking_number in asked and fresh.tracking_number not in asked
+    # Its paused response clock and the requester's clarification window.
+    assert "All (2)" in asked and "Paused (1)" in asked
+    assert 'href="/staff/queue?status=paused&amp;case_status=awaiting_clarification"' in asked
+
+    received = client.get("/staff/queue?case_status=received&status=paused").get_data(as_text=True)
+    assert "Nothing here" in received
+
+    bad = client.get("/staff/queue?case_status=lost")
+    assert bad.status_code == 400 and "Choose a case status" in bad.get_data(as_text=True)
