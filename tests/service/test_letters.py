@@ -36,6 +36,27 @@ def test_every_default_template_uses_only_its_own_placeholders(kind: str) -> Non
     docx_template.validate_template(default_template(kind), allowed_placeholders(kind))
 
 
+@pytest.mark.parametrize("kind", list(LETTERS))
+def test_every_default_template_is_lean_and_keeps_the_styles_it_uses(kind: str) -> None:
+    import zipfile
+
+    from docx.oxml.ns import qn
+
+    data = default_template(kind)
+    names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    assert "word/stylesWithEffects.xml" not in names and "docProps/thumbnail.jpeg" not in names
+    assert len(data) < 32 * 1024, len(data)  # python-docx's own starting document is 36 KB of zip
+    document = Document(io.BytesIO(data))
+    defined = {style.style_id for style in document.styles}
+    used = {
+        el.get(qn("w:val")) for el in document.element.iter(qn("w:pStyle"), qn("w:rStyle"), qn("w:tblStyle"))
+    }
+    assert used and used <= defined
+    assert {"Normal", "Heading1"} <= defined and "Title" not in defined  # unused built-ins are gone
+    links = (qn("w:basedOn"), qn("w:link"), qn("w:next"))
+    assert {el.get(qn("w:val")) for el in document.styles.element.iter(*links)} <= defined
+
+
 def test_acknowledgement_states_the_due_date_and_how_it_was_computed(factories) -> None:
     request = factories.request(email=None, received_on=date(2026, 2, 10), contact_name="Pat Doe").request
     text = _letter(request, "acknowledgement")
