@@ -73,19 +73,17 @@ def file_request():
     except services.RequestError as exc:
         db.session.rollback()
         return _fail(400, str(exc))
-    record = filed.request
-    clock = services.response_clock(record)
-    status_url = url_for("records.status", tracking_number=record.tracking_number, _external=True)
+    number = filed.tracking_number
     response = jsonify(
-        tracking_number=record.tracking_number,
-        status=record.status.value,
-        received_on=record.custodian_received_on.isoformat(),
-        response_due=clock.due_on.isoformat(),
-        status_url=status_url,
+        tracking_number=number,
+        status=filed.status.value,
+        received_on=filed.received_on.isoformat(),
+        response_due=filed.response_due.isoformat(),
+        status_url=url_for("records.status", tracking_number=number, _external=True),
         access_token=filed.access_token,
     )
     response.status_code = 201
-    response.headers["Location"] = url_for("api.get_request", tracking_number=record.tracking_number)
+    response.headers["Location"] = url_for("api.get_request", tracking_number=number)
     return response
 
 

@@ -129,8 +129,17 @@ def _sent_kinds(clock: Clock) -> set[ReminderKind]:
     return set(db.session.scalars(select(ReminderSent.kind).where(ReminderSent.clock_id == clock.id)))
 
 
-def refresh(clock: Clock, body: PublicBody, calendar: cal.BusinessCalendar, today: date) -> None:
-    """Set urgency and the next reminder from the current due date; schedule that reminder."""
+def refresh(
+    clock: Clock,
+    body: PublicBody,
+    calendar: cal.BusinessCalendar,
+    today: date,
+    policy: ClockPolicy | None = None,
+) -> None:
+    """Set urgency and the next reminder from the current due date; schedule that reminder.
+
+    A clock not yet flushed is inserted with its reminder already set (one INSERT, no UPDATE).
+    """
     if not clock.is_open or clock.is_paused:
         clock.urgency = Urgency.ON_TRACK
         clock.next_reminder_at = clock.next_reminder_kind = None
@@ -142,13 +151,13 @@ def refresh(clock: Clock, body: PublicBody, calendar: cal.BusinessCalendar, toda
     else:
         clock.urgency = Urgency.ON_TRACK
     clock.next_reminder_at = clock.next_reminder_kind = None
-    if policy_for(body.id, clock.kind).remind_role is None:
+    if (policy or policy_for(body.id, clock.kind)).remind_role is None:
         return
     sent = _sent_kinds(clock)
     for kind, moment in reminder_moments(clock, body, calendar).items():
         if kind not in sent:
             clock.next_reminder_at, clock.next_reminder_kind = moment, kind
-            db.session.flush()
+            db.session.flush()  # the job is named by the clock's id
             schedule_after_commit(
                 moment,
                 "sunshine.clocks.jobs.send_reminder",
@@ -214,8 +223,8 @@ def start(
         clock.basis_on, clock.basis_days = started_on, clock.length
         clock.due_on, clock.explanation = due_from_basis(clock, calendar)
     db.session.add(clock)
+    refresh(clock, body, calendar, today or local_today(body), policy)
     db.session.flush()
-    refresh(clock, body, calendar, today or local_today(body))
     record(actor, "clock.started", clock, details=_summary(clock))
     return clock
 

@@ -42,7 +42,7 @@ class Delivery(enum.StrEnum):
 
 
 class TrackingCounter(db.Model):
-    """The last tracking number issued in a year; locked while a new one is taken."""
+    """The last tracking number issued in a year, bumped by one upsert per new request."""
 
     __tablename__ = "tracking_counter"
 

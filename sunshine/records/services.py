@@ -15,6 +15,8 @@ from datetime import date, datetime
 
 from flask import render_template
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from sunshine.audit.services import record
 from sunshine.clocks import services as clocks
@@ -64,6 +66,11 @@ class Intake:
 class Filed:
     request: RecordsRequest
     access_token: str  # shown once: the secret part of the status link
+    # Read before the commit, so answering the requester needs no further queries.
+    tracking_number: str
+    status: Status
+    received_on: date
+    response_due: date
 
 
 def _hash_token(token: str) -> str:
@@ -71,14 +78,27 @@ def _hash_token(token: str) -> str:
 
 
 def _next_tracking_number(year: int) -> str:
-    counter = db.session.execute(
-        select(TrackingCounter).where(TrackingCounter.year == year).with_for_update()
-    ).scalar_one_or_none()
-    if counter is None:
-        counter = TrackingCounter(year=year, last=0)
-        db.session.add(counter)
-    counter.last += 1
-    return f"{year}-{counter.last:06d}"
+    """The next number of ``year``, e.g. ``2026-000123``: unique, increasing, restarting each year.
+
+    On PostgreSQL the counter is bumped in its own short transaction, so its row is
+    locked for a moment rather than for the whole filing, and filings run side by side;
+    like a database sequence, a filing that fails after this leaves a gap in the numbers.
+    SQLite has one writer at a time anyway, so there it is part of the filing.
+    """
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    bump = (
+        insert(TrackingCounter)
+        .values(year=year, last=1)
+        .on_conflict_do_update(index_elements=["year"], set_={"last": TrackingCounter.last + 1})
+        .returning(TrackingCounter.last)
+    )
+    if dialect == "postgresql":
+        with db.engine.begin() as conn:
+            last = conn.execute(bump).scalar_one()
+    else:
+        last = db.session.execute(bump).scalar_one()
+    return f"{year}-{last:06d}"
 
 
 def _check(intake: Intake) -> None:
@@ -169,8 +189,9 @@ def file_request(
             text,
             kind="request.received",
         )
+    filed = Filed(request, token, request.tracking_number, request.status, received_on, clock.due_on)
     db.session.commit()
-    return Filed(request, token)
+    return filed
 
 
 def find(tracking_number: str) -> RecordsRequest | None:

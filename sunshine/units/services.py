@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from sunshine.audit.services import record
 from sunshine.extensions import db
@@ -32,7 +32,12 @@ def active_units() -> list[Unit]:
 
 
 def unit_by_code(code: str) -> Unit | None:
-    return db.session.scalar(select(Unit).where(Unit.code == code.upper()))
+    """The unit with ``code``, its department and body loaded in the same query."""
+    return db.session.scalar(
+        select(Unit)
+        .where(Unit.code == code.upper())
+        .options(joinedload(Unit.department).joinedload(Department.body))
+    )
 
 
 def create_body(actor, name: str, slug: str, timezone: str = "America/Chicago") -> PublicBody:

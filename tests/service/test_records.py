@@ -14,7 +14,7 @@ from sunshine.clocks.policies import ClockKind, Outcome
 from sunshine.extensions import db
 from sunshine.notifications.models import OutboxMessage
 from sunshine.records import services as records
-from sunshine.records.models import Delivery
+from sunshine.records.models import Delivery, RecordsRequest
 from sunshine.records.states import Status, TransitionError
 
 
@@ -29,6 +29,43 @@ def test_filing_issues_a_tracking_number_and_starts_the_three_day_clock(factorie
         select(OutboxMessage).where(OutboxMessage.kind == "request.received").order_by(OutboxMessage.id)
     ).first()
     assert "Tuesday 17 February 2026" in mail.body and f"token={filed.access_token}" in mail.body
+
+
+def test_requests_filed_at_the_same_moment_get_distinct_consecutive_numbers(app, factories) -> None:
+    import threading
+
+    from sunshine.records.models import Channel
+    from sunshine.units.services import unit_by_code
+
+    factories.unit("RECORDS")
+    numbers, failures, start = [], [], threading.Barrier(6)
+
+    def file_one(n: int) -> None:
+        with app.app_context():
+            try:
+                start.wait()
+                filed = records.file_request(
+                    None,
+                    records.Intake(description=f"Dispatch log {n}"),
+                    unit=unit_by_code("RECORDS"),
+                    channel=Channel.WEB,
+                    custodian_received_on=date(2026, 3, 3),
+                )
+                numbers.append(filed.tracking_number)
+            except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+                failures.append(repr(exc))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=file_one, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert failures == []
+    assert sorted(numbers) == [f"2026-{n:06d}" for n in range(1, 7)]
+    stored = db.session.scalars(select(RecordsRequest.tracking_number).order_by(RecordsRequest.id))
+    assert sorted(stored) == sorted(numbers)
 
 
 def test_tracking_numbers_restart_each_year(factories) -> None:
