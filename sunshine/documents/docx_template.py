@@ -22,10 +22,13 @@ is refused rather than sent with the braces showing.
 from __future__ import annotations
 
 import copy
+import hashlib
 import io
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
 
 import docx
 from docx.document import Document
@@ -33,6 +36,7 @@ from docx.opc.constants import CONTENT_TYPE as CT
 from docx.opc.part import XmlPart
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
+from lxml import etree
 from lxml.etree import _Element
 
 __all__ = ["MAX_UNPACKED_BYTES", "TemplateError", "placeholders", "render", "validate_template"]
@@ -103,16 +107,66 @@ def render(doc_bytes: bytes, values: Mapping[str, object]) -> bytes:
     literally. Raises ``TemplateError`` naming every placeholder whose value is missing or
     ``None``, and for anything ``validate_template`` refuses except unknown names.
     """
-    document = _open(doc_bytes)
-    _check_braces(document)
+    prepared = _prepare(_Template(doc_bytes))
     missing: set[str] = set()
-    for _, root in _roots(document, _FILLED):
+    filled: dict[str, bytes] = {}
+    for name, pristine in prepared.filled.items():
+        root = copy.deepcopy(pristine)
         _render_part(root, values, missing)
+        filled[name] = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
     if missing:
         raise TemplateError(f"No value was given for {_listed(missing)}, which the template uses.")
     out = io.BytesIO()
-    document.save(out)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in prepared.members:
+            archive.writestr(name, filled.get(name, data))
     return out.getvalue()
+
+
+class _Template:
+    """Template bytes as a cache key: hashed and compared by their SHA-256, not byte by byte."""
+
+    __slots__ = ("data", "digest")
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.digest = hashlib.sha256(data).digest()
+
+    def __hash__(self) -> int:
+        return hash(self.digest)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Template) and other.digest == self.digest
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A checked template: every member of its archive, and the parsed parts placeholders fill."""
+
+    members: list[tuple[str, bytes]]
+    filled: dict[str, _Element]  # member name -> pristine XML root, copied for each rendering
+
+
+@lru_cache(maxsize=16)
+def _prepare(template: _Template) -> _Prepared:
+    """Open and check a template once; later renderings of the same bytes start from here.
+
+    Only the parts placeholders fill are rewritten; every other member of the archive is
+    written back exactly as it was.
+    """
+    document = _open(template.data)
+    _check_braces(document)
+    with zipfile.ZipFile(io.BytesIO(template.data)) as archive:
+        members = [(info.filename, archive.read(info)) for info in archive.infolist() if not info.is_dir()]
+    by_lower_name = {name.lower(): name for name, _ in members}
+    filled = {}
+    for part in document.part.package.iter_parts():
+        if part.content_type in _FILLED:
+            name = by_lower_name.get(str(part.partname).lstrip("/").lower())
+            if name is None:  # never write a letter with its placeholders left in
+                raise TemplateError(_NOT_DOCX)
+            filled[name] = part.element if isinstance(part, XmlPart) else parse_xml(part.blob)
+    return _Prepared(members, filled)
 
 
 def _open(doc_bytes: bytes) -> Document:

@@ -452,6 +452,35 @@ def test_render_leaves_the_template_bytes_reusable() -> None:
     assert body_text(render(doc, {"name": "Bo"})) == ["Bo"]
 
 
+def test_repeated_renders_of_one_template_do_not_leak_into_each_other() -> None:
+    def build(d: Document) -> None:
+        d.add_paragraph("{{ name }}")
+        table = d.add_table(rows=2, cols=1)
+        table.cell(0, 0).text = "Fee"
+        table.cell(1, 0).text = "{{ fees.amount }}"
+        d.sections[0].header.paragraphs[0].text = "Request {{ number }}"
+
+    doc = make_docx(build)
+    with pytest.raises(TemplateError, match="number"):  # a failed rendering leaves nothing behind
+        render(doc, {"name": "Ann", "fees": [{"amount": "$1"}]})
+    three = render(doc, {"name": "Ann", "number": "1", "fees": [{"amount": f"${n}"} for n in (1, 2, 3)]})
+    one = render(doc, {"name": "Bo", "number": "2", "fees": [{"amount": "$9"}]})
+
+    assert body_text(three)[0] == "Ann" and table_text(three) == [["Fee"], ["$1"], ["$2"], ["$3"]]
+    assert body_text(one)[0] == "Bo" and table_text(one) == [["Fee"], ["$9"]]
+    assert reopen(one).sections[0].header.paragraphs[0].text == "Request 2"
+
+
+def test_render_rewrites_only_the_parts_it_fills() -> None:
+    doc = make_docx(lambda d: d.add_paragraph("{{ name }}"))
+    original = zipfile.ZipFile(io.BytesIO(doc))
+    rendered = zipfile.ZipFile(io.BytesIO(render(doc, {"name": "Ann"})))
+
+    assert rendered.namelist() == original.namelist()
+    changed = [n for n in original.namelist() if original.read(n) != rendered.read(n)]
+    assert changed == ["word/document.xml"]
+
+
 BRACKETED = letter("[{{ v }}]")
 
 

@@ -49,13 +49,14 @@ def test_the_page_lists_every_letter_with_the_placeholders_it_may_use(client, ad
 
 
 def test_an_administrator_replaces_a_template_and_the_page_says_so(app, client, admin) -> None:
-    response = upload(client, "grant", grant_template())
+    template = grant_template()  # built once: a .docx records when it was written
+    response = upload(client, "grant", template)
     assert response.status_code == 302
     html = client.get(PAGE).get_data(as_text=True)
     assert "“Your request is granted” letters now use house style.docx." in html
     assert "Custom template" in html and admin.full_name in html
     with app.app_context():
-        assert services.template_bytes("grant") == grant_template()
+        assert services.template_bytes("grant") == template
 
 
 def test_an_unknown_placeholder_is_refused_with_its_name_and_nothing_is_stored(app, client, admin) -> None:
