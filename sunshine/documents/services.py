@@ -18,7 +18,7 @@ from sunshine.crypto import cipher
 from sunshine.documents import filetypes, parsing, scanner
 from sunshine.documents.models import Document, DocumentRole, DocumentStatus, Resolution, SensitiveFinding
 from sunshine.documents.refusals import FileKind, RefusedFile
-from sunshine.documents.storage import storage
+from sunshine.documents.storage import save_in_transaction, storage
 from sunshine.extensions import db
 from sunshine.jobs.queue import enqueue_after_commit
 from sunshine.timeutil import utcnow
@@ -57,7 +57,7 @@ def receive(
     except RefusedFile as exc:
         _record_refusal(actor, data, name, str(exc), case_type, case_id, role, originating_unit)
         raise DocumentError(str(exc)) from exc
-    stored = storage().save(data)
+    stored = save_in_transaction(data)
     document = Document(
         case_type=case_type,
         case_id=case_id,

@@ -15,6 +15,10 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from flask import current_app
+from sqlalchemy import event as orm_event
+from sqlalchemy.orm import Session
+
+from sunshine.extensions import db
 
 
 @dataclass(frozen=True)
@@ -66,3 +70,36 @@ def storage() -> Storage:
     """The configured store (``FILES_ROOT``, default ``instance/files``)."""
     root = Path(current_app.config.get("FILES_ROOT") or Path(current_app.instance_path) / "files")
     return LocalStorage(root)
+
+
+# ---- files that belong to a transaction's rows ------------------------------------------------
+
+_UNCOMMITTED = "sunshine.uncommitted_files"
+
+
+def save_in_transaction(data: bytes) -> StoredFile:
+    """Store ``data`` for a row the current transaction writes; deleted again if it rolls back.
+
+    Files are written before the commit (a row must never name a file that is not there),
+    so a rollback would otherwise leave a file no row names, perhaps holding personal data.
+    """
+    store = storage()
+    stored = store.save(data)
+    db.session.info.setdefault(_UNCOMMITTED, []).append((store, stored.key))
+    return stored
+
+
+@orm_event.listens_for(Session, "after_commit")
+def _keep_files(session: Session) -> None:
+    session.info.pop(_UNCOMMITTED, None)
+
+
+@orm_event.listens_for(Session, "after_soft_rollback")
+def _delete_files(session: Session, previous_transaction) -> None:
+    if previous_transaction.nested:
+        return  # a savepoint: the outer transaction may still commit them
+    for store, key in session.info.pop(_UNCOMMITTED, []):
+        try:
+            store.delete(key)
+        except OSError:  # a leftover file is a nuisance; failing the rollback would be worse
+            continue

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sunshine.audit.services import record
 from sunshine.documents import docx_template
 from sunshine.documents.filetypes import safe_display_name
-from sunshine.documents.storage import storage
+from sunshine.documents.storage import save_in_transaction, storage
 from sunshine.extensions import db
 from sunshine.letters.defaults import LETTERS, LetterSpec, allowed_placeholders, default_template
 from sunshine.letters.models import Letter, LetterTemplate
@@ -34,7 +34,7 @@ def generate(actor, *, kind: str, case_type: str, case_id: int, values: Mapping[
     to the public), so callers pass every placeholder the letter uses.
     """
     data = docx_template.render(template_bytes(kind), values)
-    stored = storage().save(data)
+    stored = save_in_transaction(data)
     letter = Letter(
         case_type=case_type,
         case_id=case_id,

@@ -27,7 +27,7 @@ from sunshine.documents.packets import (
     WithheldItem,
     build_packet,
 )
-from sunshine.documents.storage import storage
+from sunshine.documents.storage import save_in_transaction, storage
 from sunshine.extensions import db
 from sunshine.jobs.queue import enqueue_after_commit
 from sunshine.links import external_url
@@ -132,7 +132,7 @@ def build(release_id: int) -> Release:
             record(None, "request.release_failed", request, details={"release_id": row.id})
             db.session.commit()
             return row
-        stored = storage().save(out.read_bytes())
+        stored = save_in_transaction(out.read_bytes())
     row.status, row.storage_key, row.sha256 = ReleaseStatus.READY, stored.key, stored.sha256
     row.page_count, row.first_bates, row.last_bates = result.page_count, result.first_bates, result.last_bates
     row.progress_done = row.progress_total = result.page_count

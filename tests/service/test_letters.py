@@ -11,6 +11,7 @@ from docx import Document
 
 from sunshine.documents import docx_template
 from sunshine.documents.storage import storage
+from sunshine.extensions import db
 from sunshine.letters.defaults import LETTERS, allowed_placeholders, default_template
 from sunshine.letters.services import letters_for
 from sunshine.records import services as records
@@ -143,3 +144,32 @@ def test_statement_of_grounds_meets_its_clock_and_cites_the_law(factories) -> No
     assert clock.outcome in (Outcome.MET, Outcome.MISSED)
     text = _letter(request, "statement_of_grounds")
     assert "RSMo 610.021(3)" in text and "discipline of a named employee" in text and "610.023.4" in text
+
+
+def test_a_letter_written_in_a_transaction_that_rolls_back_leaves_no_file(app, factories) -> None:
+    from pathlib import Path
+
+    from flask import current_app
+
+    from sunshine.letters.services import generate
+
+    request = factories.request(email=None).request
+    root = Path(current_app.config.get("FILES_ROOT") or Path(current_app.instance_path) / "files")
+
+    def files() -> set[Path]:
+        return {path for path in root.rglob("*") if path.is_file()}
+
+    before = files()
+    values = {name: "x" for name in allowed_placeholders("withdrawal")}
+    kept = generate(None, kind="withdrawal", case_type="records_request", case_id=request.id, values=values)
+    db.session.commit()
+    assert len(files() - before) == 1 and storage().open(kept.storage_key).read(2) == b"PK"
+
+    before = files()
+    generate(None, kind="withdrawal", case_type="records_request", case_id=request.id, values=values)
+    assert len(files() - before) == 1  # written before the commit, so a row never names a missing file
+    db.session.rollback()
+    assert files() == before
+    assert [lt.id for lt in letters_for("records_request", request.id) if lt.kind == "withdrawal"] == [
+        kept.id
+    ]
