@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from decimal import Decimal
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -10,7 +12,11 @@ from sunshine.accounts import services as accounts
 from sunshine.accounts.forms import StaffForm
 from sunshine.accounts.models import User
 from sunshine.authz import STAFF_ROLES, Permission, Role, requires
+from sunshine.clocks.views import admin_body
 from sunshine.extensions import db
+from sunshine.records import fee_settings
+from sunshine.records.fees import FeeError
+from sunshine.records.forms import FeeScheduleForm
 from sunshine.units import services as units
 from sunshine.units.models import Unit
 
@@ -66,3 +72,57 @@ def toggle_active(user_id: int):
     else:
         flash(f"{user.full_name} is now {'active' if user.active else 'switched off'}.", "success")
     return redirect(url_for("admin.index"))
+
+
+def _cents(label: str, dollars: Decimal) -> int:
+    cents = dollars * 100
+    if cents != cents.to_integral_value():
+        raise FeeError(f"{label}: use whole cents, like 18.50.")
+    return int(cents)
+
+
+def _dollars(cents: int) -> Decimal:
+    return Decimal(cents) / 100
+
+
+@bp.route("/fees", methods=["GET", "POST"])
+@requires(Permission.MANAGE_UNITS)
+def fees():
+    """The body's fee schedule (610.026): what estimates charge from now on."""
+    body = admin_body()
+    form, problem = FeeScheduleForm(), None
+    if request.method == "GET":
+        rates = fee_settings.rates_for(body.id)
+        form.paper_page.data = _dollars(rates.paper_page_cents)
+        form.clerical_hourly.data = _dollars(rates.clerical_hourly_cents)
+        form.research_hourly.data = _dollars(rates.research_hourly_cents)
+        form.technical_hourly.data = _dollars(rates.technical_hourly_cents)
+        form.media_prices.data = ", ".join(f"{k}={v}" for k, v in rates.media_prices_cents.items())
+        form.large_fee_threshold.data = _dollars(rates.large_fee_threshold_cents)
+    elif form.validate_on_submit():
+        try:
+            rates = fee_settings.FeeRates(
+                paper_page_cents=_cents(form.paper_page.label.text, form.paper_page.data),
+                clerical_hourly_cents=_cents(form.clerical_hourly.label.text, form.clerical_hourly.data),
+                research_hourly_cents=_cents(form.research_hourly.label.text, form.research_hourly.data),
+                technical_hourly_cents=_cents(form.technical_hourly.label.text, form.technical_hourly.data),
+                media_prices_cents=fee_settings.parse_media_prices(form.media_prices.data or ""),
+                large_fee_threshold_cents=_cents(
+                    form.large_fee_threshold.label.text, form.large_fee_threshold.data
+                ),
+            )
+            fee_settings.set_rates(current_user, body, rates)
+        except FeeError as exc:
+            db.session.rollback()
+            problem = str(exc)
+        else:
+            flash("Fee schedule saved. New estimates use it; estimates already given keep theirs.", "success")
+            return redirect(url_for("admin.fees", body=body.id))
+    page = render_template(
+        "admin/fees.html",
+        body=body,
+        form=form,
+        problem=problem,
+        customised=fee_settings.is_customised(body.id),
+    )
+    return page, 400 if form.errors or problem else 200

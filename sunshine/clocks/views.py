@@ -58,7 +58,8 @@ def queue():
     )
 
 
-def _admin_body() -> PublicBody:
+def admin_body() -> PublicBody:
+    """The body an administrator's page is about: ``?body=``, else the body of their units."""
     body_id = request.args.get("body", type=int)
     if body_id is None:
         unit_ids = units_where(current_user, Permission.MANAGE_UNITS)
@@ -74,7 +75,7 @@ def _admin_body() -> PublicBody:
 @bp.route("/admin/calendar", methods=["GET", "POST"])
 @requires(Permission.MANAGE_UNITS)
 def calendar_page():
-    body = _admin_body()
+    body = admin_body()
     form = ClosureForm()
     if form.validate_on_submit():
         try:
@@ -113,7 +114,7 @@ def _calendar_page(
 @bp.route("/admin/calendar/policy", methods=["POST"])
 @requires(Permission.MANAGE_UNITS)
 def set_policy():
-    body = _admin_body()
+    body = admin_body()
     form = PolicyLengthForm()
     if form.validate_on_submit():
         try:
@@ -132,7 +133,7 @@ def set_policy():
 @bp.route("/admin/calendar/<int:closure_id>/remove", methods=["POST"])
 @requires(Permission.MANAGE_UNITS)
 def remove_closure(closure_id: int):
-    body = _admin_body()
+    body = admin_body()
     if not FlaskForm().validate_on_submit():
         abort(400)
     try:

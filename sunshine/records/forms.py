@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -181,3 +183,40 @@ class GroundsForm(FlaskForm):
 
 class AssignForm(FlaskForm):
     assignee_id = SelectField("Assign to", coerce=int, validate_choice=True)
+
+
+class _Dollars(DecimalField):
+    """An amount in dollars, whose refusal says what to type."""
+
+    def process_formdata(self, valuelist) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as exc:
+            self.data = None
+            raise ValueError(f"Enter the {self.label.text.lower()} in dollars, like 18.50.") from exc
+
+
+def _dollars(label: str, most: str = "100000") -> DecimalField:
+    return _Dollars(
+        label,
+        [
+            InputRequired(f"Enter the {label.lower()} in dollars, like 18.50."),
+            NumberRange(0, Decimal(most), f"Use an amount from $0 to ${most}."),
+        ],
+        places=2,
+    )
+
+
+class FeeScheduleForm(FlaskForm):
+    """A body's fee schedule in dollars; stored in cents."""
+
+    paper_page = _dollars("Paper copy, per page")  # the statutory cap is checked with its citation
+    clerical_hourly = _dollars("Clerical (duplicating) time, per hour")
+    research_hourly = _dollars("Research time, per hour")
+    technical_hourly = _dollars("Technical (programming or electronic copying) time, per hour")
+    media_prices = StringField(
+        "Media, in cents",
+        [Optional(), Length(max=500)],
+        description="Each medium and its price in cents, separated by commas, like usb=600, dvd=150.",
+    )
+    large_fee_threshold = _dollars("Fees above which the longer payment window applies", "1000000")

@@ -155,3 +155,24 @@ class DelayNotice(db.Model):
     available_at_place: Mapped[str] = mapped_column(String(500))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FeeScheduleSetting(db.Model):
+    """A body's own copying fees (610.026), kept by an administrator; in integer cents.
+
+    Without a row the body uses the FEE_* settings of the deployment. How long a requester
+    has to pay is not here: it is the fee-payment clock's length (the calendar page).
+    """
+
+    __tablename__ = "fee_schedule_setting"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("public_body.id"), unique=True)
+    paper_page_cents: Mapped[int]
+    clerical_hourly_cents: Mapped[int]
+    research_hourly_cents: Mapped[int]
+    technical_hourly_cents: Mapped[int]
+    media_prices_cents: Mapped[dict] = mapped_column(JSON, default=dict)
+    large_fee_threshold_cents: Mapped[int]
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import current_app
 from sqlalchemy import select
 
 from sunshine.accounts.models import User
@@ -19,32 +18,13 @@ from sunshine.authz import Permission, can
 from sunshine.clocks import services as clocks
 from sunshine.clocks.policies import ClockKind, PauseReason
 from sunshine.extensions import db
-from sunshine.records import fees
+from sunshine.records import fee_settings, fees
 from sunshine.records.models import DelayNotice, FeeEstimateRecord, RecordsRequest, RequestMessage
 from sunshine.records.services import CASE_TYPE, RequestError, notify_requester, response_clock, transition
 from sunshine.records.states import Action
 from sunshine.units.models import Unit
 
 MIN_DELAY_EXPLANATION = 40  # "a detailed explanation of the cause" (610.023.3): more than a phrase
-
-
-def fee_schedule() -> fees.FeeSchedule:
-    """The body's fee settings (610.026); values are settings, never constants in code."""
-    config = current_app.config
-    media = dict(
-        (name.strip(), int(price))
-        for name, _, price in (
-            item.partition("=") for item in config["FEE_MEDIA_PRICES_CENTS"].split(",") if item.strip()
-        )
-    )
-    return fees.FeeSchedule(
-        clerical_hourly_rate_cents=config["FEE_CLERICAL_HOURLY_CENTS"],
-        research_hourly_rate_cents=config["FEE_RESEARCH_HOURLY_CENTS"],
-        technical_hourly_rate_cents=config["FEE_TECHNICAL_HOURLY_CENTS"],
-        paper_page_rate_cents=config["FEE_PAPER_PAGE_CENTS"],
-        media_prices_cents=media,
-        large_fee_threshold_cents=config["FEE_LARGE_THRESHOLD_CENTS"],
-    )
 
 
 def _unit(request: RecordsRequest) -> Unit:
@@ -122,7 +102,7 @@ def answer_clarification(actor, request: RecordsRequest, answer: str) -> None:
 
 def estimate_and_request_payment(actor, request: RecordsRequest, inputs: fees.FeeInputs) -> FeeEstimateRecord:
     """Give the estimate and ask for payment first: the response clock pauses, the payment window opens."""
-    estimate = fees.estimate_fees(fee_schedule(), inputs)
+    estimate = fees.estimate_fees(fee_settings.schedule_for(request.body_id), inputs)
     if estimate.total_cents == 0:
         raise RequestError(
             "This estimate comes to nothing: there is nothing to pay, so release without asking."

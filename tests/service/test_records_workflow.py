@@ -91,6 +91,58 @@ def test_fee_estimate_then_payment_then_grant(factories) -> None:
     assert records.response_clock(request).outcome is Outcome.MET
 
 
+def test_a_body_s_own_fee_schedule_prices_new_estimates_and_is_audited(factories) -> None:
+    from sunshine.audit.models import AuditEvent
+    from sunshine.records import fee_settings
+    from sunshine.records.fees import FeeError
+    from sunshine.units.models import PublicBody
+
+    with at(UTC_NOON):
+        request = factories.request().request
+        body = db.session.get(PublicBody, request.body_id)
+        assert fee_settings.rates_for(body.id) == fee_settings.default_rates()
+        cheaper = fee_settings.FeeRates(
+            paper_page_cents=5,
+            clerical_hourly_cents=1200,
+            research_hourly_cents=2000,
+            technical_hourly_cents=3000,
+            media_prices_cents={"usb": 500},
+            large_fee_threshold_cents=50_000,
+        )
+        fee_settings.set_rates(None, body, cheaper)
+        estimate = workflow.estimate_and_request_payment(
+            None, request, FeeInputs(standard_pages=120, duplicating_minutes=30)
+        )
+    assert estimate.total_cents == 120 * 5 + 600  # 5 cents a page, 30 minutes at $12/h
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "fees.schedule_set")).one()
+    assert (
+        event.details["before"]["paper_page_cents"] == 10 and event.details["after"]["paper_page_cents"] == 5
+    )
+
+    over_cap = fee_settings.FeeRates(**{**cheaper.__dict__, "paper_page_cents": 11})
+    with pytest.raises(FeeError, match="610.026 caps paper copies"):
+        fee_settings.set_rates(None, body, over_cap)
+    db.session.rollback()
+    assert fee_settings.rates_for(body.id) == cheaper  # nothing half-saved
+
+
+def test_the_payment_window_in_a_fee_schedule_is_the_payment_clock_s_length(factories) -> None:
+    from sunshine.clocks import settings
+    from sunshine.records import fee_settings
+    from sunshine.units.models import PublicBody
+
+    body = db.session.get(PublicBody, factories.request().request.body_id)
+    assert (
+        fee_settings.schedule_for(body.id).window_days,
+        fee_settings.schedule_for(body.id).large_fee_window_days,
+    ) == (90, 150)
+    settings.set_lengths(None, body, ClockKind.FEE_PAYMENT, 60, 120)
+    assert (
+        fee_settings.schedule_for(body.id).window_days,
+        fee_settings.schedule_for(body.id).large_fee_window_days,
+    ) == (60, 120)
+
+
 def test_large_fees_get_the_150_day_window(factories) -> None:
     with at(UTC_NOON):
         request = factories.request().request

@@ -76,3 +76,65 @@ def test_admin_switches_a_staff_account_off(app, client, factories) -> None:
     assert "is now switched off" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(User, clerk.id).active is False
+
+
+def test_admin_sets_the_fee_schedule_in_dollars(app, client, factories) -> None:
+    from sunshine.records import fee_settings
+
+    _admin_client(client, factories)
+    page = client.get("/admin/fees")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "uses the deployment's default" in html and 'value="18.00"' in html
+    form = {
+        "paper_page": "0.05",
+        "clerical_hourly": "12.50",
+        "research_hourly": "20",
+        "technical_hourly": "30",
+        "media_prices": "usb=500, dvd=100",
+        "large_fee_threshold": "500",
+    }
+    saved = client.submit("/admin/fees", form)
+    assert saved.status_code == 302
+    assert "Fee schedule saved" in client.get(saved.location).get_data(as_text=True)
+    with app.app_context():
+        body_id = factories.unit("RECORDS").body.id
+        rates = fee_settings.rates_for(body_id)
+    assert (rates.paper_page_cents, rates.clerical_hourly_cents, rates.large_fee_threshold_cents) == (
+        5,
+        1250,
+        50_000,
+    )
+    assert rates.media_prices_cents == {"usb": 500, "dvd": 100}
+    assert "own schedule" in client.get("/admin/fees").get_data(as_text=True)
+
+
+def test_fee_schedule_form_refuses_bad_figures_with_messages(app, client, factories) -> None:
+    from sunshine.records import fee_settings
+
+    _admin_client(client, factories)
+    good = {
+        "paper_page": "0.10",
+        "clerical_hourly": "18",
+        "research_hourly": "25",
+        "technical_hourly": "35",
+        "media_prices": "usb=600",
+        "large_fee_threshold": "1000",
+    }
+    for change, message in (
+        ({"paper_page": "0.25"}, "610.026 caps paper copies"),
+        ({"clerical_hourly": "ten"}, "in dollars, like 18.50"),
+        ({"research_hourly": "-1"}, "Use an amount from $0"),
+        ({"technical_hourly": "12.345"}, "use whole cents"),
+        ({"media_prices": "usb six dollars"}, "is not a medium and its price"),
+    ):
+        response = client.submit("/admin/fees", {**good, **change})
+        assert response.status_code == 400, change
+        assert message in response.get_data(as_text=True), change
+    with app.app_context():
+        assert not fee_settings.is_customised(factories.unit("RECORDS").body.id)
+
+
+def test_only_administrators_set_fees(client, factories) -> None:
+    custodian = factories.user(Role.CUSTODIAN)
+    client.sign_in(custodian.email, PASSWORD)
+    assert client.get("/admin/fees").status_code == 403
