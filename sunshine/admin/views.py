@@ -85,6 +85,16 @@ def _dollars(cents: int) -> Decimal:
     return Decimal(cents) / 100
 
 
+# The fee form's amounts in dollars, each stored as FeeRates.<name>_cents.
+_MONEY_FIELDS = (
+    "paper_page",
+    "clerical_hourly",
+    "research_hourly",
+    "technical_hourly",
+    "large_fee_threshold",
+)
+
+
 @bp.route("/fees", methods=["GET", "POST"])
 @requires(Permission.MANAGE_UNITS)
 def fees():
@@ -93,23 +103,14 @@ def fees():
     form, problem = FeeScheduleForm(), None
     if request.method == "GET":
         rates = fee_settings.rates_for(body.id)
-        form.paper_page.data = _dollars(rates.paper_page_cents)
-        form.clerical_hourly.data = _dollars(rates.clerical_hourly_cents)
-        form.research_hourly.data = _dollars(rates.research_hourly_cents)
-        form.technical_hourly.data = _dollars(rates.technical_hourly_cents)
+        for name in _MONEY_FIELDS:
+            form[name].data = _dollars(getattr(rates, f"{name}_cents"))
         form.media_prices.data = ", ".join(f"{k}={v}" for k, v in rates.media_prices_cents.items())
-        form.large_fee_threshold.data = _dollars(rates.large_fee_threshold_cents)
     elif form.validate_on_submit():
         try:
             rates = fee_settings.FeeRates(
-                paper_page_cents=_cents(form.paper_page.label.text, form.paper_page.data),
-                clerical_hourly_cents=_cents(form.clerical_hourly.label.text, form.clerical_hourly.data),
-                research_hourly_cents=_cents(form.research_hourly.label.text, form.research_hourly.data),
-                technical_hourly_cents=_cents(form.technical_hourly.label.text, form.technical_hourly.data),
+                **{f"{name}_cents": _cents(form[name].label.text, form[name].data) for name in _MONEY_FIELDS},
                 media_prices_cents=fee_settings.parse_media_prices(form.media_prices.data or ""),
-                large_fee_threshold_cents=_cents(
-                    form.large_fee_threshold.label.text, form.large_fee_threshold.data
-                ),
             )
             fee_settings.set_rates(current_user, body, rates)
         except FeeError as exc:

@@ -8,7 +8,7 @@ window comes from the fee-payment clock's policy, so there is one place to chang
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 
 from flask import current_app
 from sqlalchemy import select
@@ -68,14 +68,8 @@ def rates_for(body_id: int) -> FeeRates:
     setting = _setting(body_id)
     if setting is None:
         return default_rates()
-    return FeeRates(
-        paper_page_cents=setting.paper_page_cents,
-        clerical_hourly_cents=setting.clerical_hourly_cents,
-        research_hourly_cents=setting.research_hourly_cents,
-        technical_hourly_cents=setting.technical_hourly_cents,
-        media_prices_cents=dict(setting.media_prices_cents),
-        large_fee_threshold_cents=setting.large_fee_threshold_cents,
-    )
+    # The setting's columns are named as FeeRates' fields.
+    return FeeRates(**{f.name: getattr(setting, f.name) for f in fields(FeeRates)})
 
 
 def _schedule(body_id: int, rates: FeeRates) -> fees.FeeSchedule:
@@ -110,12 +104,8 @@ def set_rates(actor, body: PublicBody, rates: FeeRates) -> None:
     _schedule(body.id, rates)  # refuses a paper rate over the statutory cap, negative figures, ...
     before = rates_for(body.id)
     setting = _setting(body.id) or FeeScheduleSetting(body_id=body.id)
-    setting.paper_page_cents = rates.paper_page_cents
-    setting.clerical_hourly_cents = rates.clerical_hourly_cents
-    setting.research_hourly_cents = rates.research_hourly_cents
-    setting.technical_hourly_cents = rates.technical_hourly_cents
-    setting.media_prices_cents = dict(rates.media_prices_cents)
-    setting.large_fee_threshold_cents = rates.large_fee_threshold_cents
+    for name, value in asdict(rates).items():  # asdict copies the media prices
+        setattr(setting, name, value)
     setting.updated_by_id = getattr(actor, "id", None)
     db.session.add(setting)
     record(

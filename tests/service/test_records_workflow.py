@@ -92,6 +92,8 @@ def test_fee_estimate_then_payment_then_grant(factories) -> None:
 
 
 def test_a_body_s_own_fee_schedule_prices_new_estimates_and_is_audited(factories) -> None:
+    import dataclasses
+
     from sunshine.audit.models import AuditEvent
     from sunshine.records import fee_settings
     from sunshine.records.fees import FeeError
@@ -119,7 +121,7 @@ def test_a_body_s_own_fee_schedule_prices_new_estimates_and_is_audited(factories
         event.details["before"]["paper_page_cents"] == 10 and event.details["after"]["paper_page_cents"] == 5
     )
 
-    over_cap = fee_settings.FeeRates(**{**cheaper.__dict__, "paper_page_cents": 11})
+    over_cap = dataclasses.replace(cheaper, paper_page_cents=11)
     with pytest.raises(FeeError, match="610.026 caps paper copies"):
         fee_settings.set_rates(None, body, over_cap)
     db.session.rollback()
