@@ -143,10 +143,12 @@ def load_open_requests(total: int, body_id: int, unit_id: int) -> None:
                 for row in clocks:
                     copy.write_row(row)
             cur.execute("SELECT setval('records_request_id_seq', (SELECT max(id) FROM records_request))")
-            cur.execute("INSERT INTO tracking_counter (year, last) VALUES (%s, %s)", (today.year, total))
         raw.commit()
     finally:
         raw.close()
+    from sunshine.records.filing import set_last_tracking_number
+
+    set_last_tracking_number(today.year, total)
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE records_request"))
         conn.execute(text("VACUUM ANALYZE clock"))

@@ -47,18 +47,19 @@ class Factories:
         """A records request filed on the web, received on ``received_on`` (default Tue 3 Mar 2026)."""
         from datetime import date
 
-        from sunshine.records import services as records
+        from sunshine.records import filing
         from sunshine.records.models import Channel
 
         received_on = intake.pop("received_on", date(2026, 3, 3))
-        filed = records.file_request(
+        self.unit("RECORDS")
+        filed = filing.file_request(
             requester,
-            records.Intake(
+            filing.Intake(
                 description=intake.pop("description", "Incident reports for Main St, May 2026"),
                 contact_email=email,
                 **intake,
             ),
-            unit=self.unit("RECORDS"),
+            desk=filing.desk("RECORDS"),
             channel=Channel.WEB,
             custodian_received_on=received_on,
         )

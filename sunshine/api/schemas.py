@@ -26,8 +26,9 @@ IsoDate = Annotated[date, PlainValidator(_iso_date), WithJsonSchema({"type": "st
 
 class _Strict(BaseModel):
     # Strict: 0 is not false and "1" is not a number. Validated from raw JSON, where
-    # strict mode still reads ISO dates and enum values from strings.
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, strict=True)
+    # strict mode still reads ISO dates and enum values from strings. Lengths are those of
+    # the text as sent (the documented limits); the records service trims it afterwards.
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class ContactIn(_Strict):

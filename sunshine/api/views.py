@@ -14,10 +14,10 @@ from sunshine.authz import Permission, can, units_where
 from sunshine.clocks.models import Clock
 from sunshine.clocks.policies import ClockKind, Outcome
 from sunshine.extensions import csrf, db, limiter
-from sunshine.records import services
+from sunshine.records import filing, services
 from sunshine.records.models import Channel, RecordsRequest
 from sunshine.records.states import Status
-from sunshine.records.web import PUBLIC_ACTIONS, intake_unit
+from sunshine.records.web import PUBLIC_ACTIONS, intake_desk
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # token-authenticated JSON, never a browser form
@@ -55,7 +55,7 @@ def file_request():
             return _fail(400, "The body is not valid JSON.")
         fields = {".".join(str(p) for p in err["loc"]) or "body": err["msg"] for err in exc.errors()}
         return _fail(400, "Some fields are not valid; see fields.", fields)
-    intake = services.Intake(
+    intake = filing.Intake(
         description=data.description,
         preferred_format=data.preferred_format,
         delivery=data.delivery,
@@ -69,7 +69,7 @@ def file_request():
         contact_address=data.contact.address,
     )
     try:
-        filed = services.file_request(None, intake, unit=intake_unit(), channel=Channel.API)
+        filed = filing.file_request(None, intake, desk=intake_desk(), channel=Channel.API)
     except services.RequestError as exc:
         db.session.rollback()
         return _fail(400, str(exc))

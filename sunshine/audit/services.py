@@ -11,8 +11,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy import event as orm_event
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sunshine.audit.models import GENESIS_HASH, AuditEvent, AuditHead
@@ -81,21 +81,40 @@ _PENDING = "sunshine.audit_pending"
 
 
 def _chain_pending(session: Session) -> None:
-    """Give this transaction's events their place in the chain, under the head's row lock."""
+    """Give this transaction's events their place in the chain, under the head's row lock.
+
+    Plain INSERT and UPDATE statements rather than the unit of work: this runs in every
+    transaction that records anything, and the lock is held from here to the commit.
+    """
     pending = session.info.pop(_PENDING, None)
     if not pending:
         return
-    head = session.execute(
-        select(AuditHead).where(AuditHead.id == HEAD_ID).with_for_update()
-    ).scalar_one_or_none()
-    if head is None:
-        head = AuditHead(id=HEAD_ID, last_seq=0, last_hash=GENESIS_HASH)
-        session.add(head)
+    connection = session.connection()  # Core, not the ORM: no entities are loaded or flushed here
+    head_row = connection.execute(_LOCK_HEAD).first()
+    if head_row is None:
+        last_seq, last_hash = 0, GENESIS_HASH
+        connection.execute(
+            insert(AuditHead.__table__), {"id": HEAD_ID, "last_seq": 0, "last_hash": last_hash}
+        )
+    else:
+        last_seq, last_hash = head_row
+    rows = []
     for item in pending:
-        item.seq, item.prev_hash = head.last_seq + 1, head.last_hash
+        item.seq, item.prev_hash = last_seq + 1, last_hash
         item.hash = compute_hash(item)
-        head.last_seq, head.last_hash = item.seq, item.hash
-        session.add(item)
+        last_seq, last_hash = item.seq, item.hash
+        rows.append({column: getattr(item, column) for column in _EVENT_COLUMNS})
+    connection.execute(insert(AuditEvent.__table__), rows)
+    connection.execute(_MOVE_HEAD, {"last_seq": last_seq, "last_hash": last_hash})
+
+
+_EVENT_COLUMNS = [c.key for c in AuditEvent.__table__.columns if c.key != "id"]
+_LOCK_HEAD = select(AuditHead.last_seq, AuditHead.last_hash).where(AuditHead.id == HEAD_ID).with_for_update()
+_MOVE_HEAD = (
+    update(AuditHead.__table__)
+    .where(AuditHead.__table__.c.id == HEAD_ID)
+    .values(last_seq=bindparam("last_seq"), last_hash=bindparam("last_hash"))
+)
 
 
 @orm_event.listens_for(Session, "before_commit")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -24,6 +25,9 @@ class CaseType:
     # Called by the sweep, inside its transaction, when a requester window lapses:
     # withdraw the case and send its letter.
     on_lapse: Callable[[Clock], None] | None = None
+    # Called by each sweep with its time: queue again any of this kind's follow-up jobs that
+    # were lost (Redis down, worker killed); returns how many it queued.
+    requeue_lost: Callable[[datetime], int] | None = None
     # Where the case itself stands, for the queue's filter and column: the id and status
     # columns of the case's table, and a label for each status value an open case can have.
     id_column: Any = None

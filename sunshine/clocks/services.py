@@ -8,10 +8,11 @@ change and the case change that caused it land together.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from sunshine import calendar as cal
 from sunshine.audit.services import record
@@ -40,6 +41,13 @@ from sunshine.timeutil import utcnow
 from sunshine.units.models import PublicBody, Unit
 
 
+class BodyLike(Protocol):
+    """What a clock needs of its public body: a PublicBody, or intake's lighter record of one."""
+
+    id: int
+    timezone: str
+
+
 class ClockError(ValueError):
     """A clock cannot do what was asked; the message says why."""
 
@@ -47,10 +55,11 @@ class ClockError(ValueError):
 # ---- the body's calendar and policies ----------------------------------------------------
 
 
+_CLOSURES = select(ClosureDay.day, ClosureDay.reason).where(ClosureDay.body_id == bindparam("body_id"))
+
+
 def calendar_for(body_id: int) -> cal.BusinessCalendar:
-    closures = db.session.execute(
-        select(ClosureDay.day, ClosureDay.reason).where(ClosureDay.body_id == body_id)
-    )
+    closures = db.session.connection().execute(_CLOSURES, {"body_id": body_id})
     return cal.BusinessCalendar.missouri({day: reason for day, reason in closures})
 
 
@@ -64,7 +73,7 @@ def policy_for(body_id: int, kind: ClockKind) -> ClockPolicy:
     return with_overrides(policy, setting.length, setting.long_length) if setting else policy
 
 
-def local_today(body: PublicBody, now: datetime | None = None) -> date:
+def local_today(body: BodyLike, now: datetime | None = None) -> date:
     moment = (now or utcnow()).replace(tzinfo=ZoneInfo("UTC"))
     return cal.local_date(moment, body.timezone)
 
@@ -104,14 +113,14 @@ def _remaining(clock: Clock, on: date, calendar: cal.BusinessCalendar) -> int:
     return (clock.due_on - on).days
 
 
-def _reminder_moment(body: PublicBody, day: date) -> datetime:
+def _reminder_moment(body: BodyLike, day: date) -> datetime:
     """The configured local hour on ``day``, as naive UTC."""
     local = datetime.combine(day, time(current_app.config["REMINDER_HOUR"]), ZoneInfo(body.timezone))
     return local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
 
 
 def reminder_moments(
-    clock: Clock, body: PublicBody, calendar: cal.BusinessCalendar
+    clock: Clock, body: BodyLike, calendar: cal.BusinessCalendar
 ) -> dict[ReminderKind, datetime]:
     """When each reminder of an open clock falls due: the business day before due, and the due day."""
     before = clock.due_on - timedelta(days=1)
@@ -131,14 +140,18 @@ def _sent_kinds(clock: Clock) -> set[ReminderKind]:
 
 def refresh(
     clock: Clock,
-    body: PublicBody,
+    body: BodyLike,
     calendar: cal.BusinessCalendar,
     today: date,
     policy: ClockPolicy | None = None,
+    *,
+    schedule_reminder: bool = True,
 ) -> None:
     """Set urgency and the next reminder from the current due date; schedule that reminder.
 
     A clock not yet flushed is inserted with its reminder already set (one INSERT, no UPDATE).
+    With ``schedule_reminder`` False the reminder is only written on the clock, for the
+    caller to ``schedule_next_reminder()`` later (the sweep also finds it when it is due).
     """
     if not clock.is_open or clock.is_paused:
         clock.urgency = Urgency.ON_TRACK
@@ -157,15 +170,24 @@ def refresh(
     for kind, moment in reminder_moments(clock, body, calendar).items():
         if kind not in sent:
             clock.next_reminder_at, clock.next_reminder_kind = moment, kind
-            db.session.flush()  # the job is named by the clock's id
-            schedule_after_commit(
-                moment,
-                "sunshine.clocks.jobs.send_reminder",
-                clock.id,
-                kind.value,
-                job_id=f"clock-{clock.id}-{kind.value}",
-            )
+            if schedule_reminder:
+                schedule_next_reminder(clock)
             return
+
+
+def schedule_next_reminder(clock: Clock) -> None:
+    """Put the clock's next reminder on the job queue once the transaction commits."""
+    if clock.next_reminder_at is None or clock.next_reminder_kind is None:
+        return
+    db.session.flush()  # the job is named by the clock's id
+    kind = clock.next_reminder_kind
+    schedule_after_commit(
+        clock.next_reminder_at,
+        "sunshine.clocks.jobs.send_reminder",
+        clock.id,
+        kind.value,
+        job_id=f"clock-{clock.id}-{kind.value}",
+    )
 
 
 def body_and_calendar(clock: Clock) -> tuple[PublicBody, cal.BusinessCalendar]:
@@ -174,6 +196,52 @@ def body_and_calendar(clock: Clock) -> tuple[PublicBody, cal.BusinessCalendar]:
 
 
 # ---- the API ------------------------------------------------------------------------------
+
+
+def new_clock(
+    *,
+    kind: ClockKind,
+    case_type: str,
+    case_id: int,
+    body: BodyLike,
+    unit_id: int,
+    label: str,
+    started_on: date,
+    policy: ClockPolicy,
+    calendar: cal.BusinessCalendar,
+    long: bool = False,
+    due_on: date | None = None,
+    today: date | None = None,
+    verb: str = "Started",
+) -> Clock:
+    """A clock not yet in the session, with its due date, explanation, urgency and first reminder set.
+
+    ``start()`` adds it to the session; intake, the busiest path, inserts it with one statement.
+    """
+    clock = Clock(
+        kind=kind,
+        case_type=case_type,
+        case_id=case_id,
+        body_id=body.id,
+        unit_id=unit_id,
+        label=label,
+        day_count=policy.day_count,
+        started_on=started_on,
+        outcome=Outcome.OPEN,
+        start_verb=verb,
+    )
+    if policy.day_count is DayCount.FIXED_DATE:
+        if due_on is None or due_on < started_on:
+            raise ClockError("A promised date on or after today is needed for this deadline.")
+        clock.length = None
+        clock.due_on = due_on
+        clock.explanation = f"Promised on {started_on:%a %-d %b %Y} for {due_on:%a %-d %b %Y}."
+    else:
+        clock.length = policy.length_for(long)
+        clock.basis_on, clock.basis_days = started_on, clock.length
+        clock.due_on, clock.explanation = due_from_basis(clock, calendar)
+    refresh(clock, body, calendar, today or local_today(body), policy, schedule_reminder=False)
+    return clock
 
 
 def start(
@@ -198,35 +266,31 @@ def start(
     opens the explanation ("Received", "Asked", ...).
     """
     body = unit.body
-    policy = policy_for(body.id, kind)
-    clock = Clock(
+    clock = new_clock(
         kind=kind,
         case_type=case_type,
         case_id=case_id,
-        body_id=body.id,
+        body=body,
         unit_id=unit.id,
         label=label,
-        day_count=policy.day_count,
         started_on=started_on,
-        outcome=Outcome.OPEN,
-        start_verb=verb,
+        policy=policy_for(body.id, kind),
+        calendar=calendar_for(body.id),
+        long=long,
+        due_on=due_on,
+        today=today,
+        verb=verb,
     )
-    calendar = calendar_for(body.id)
-    if policy.day_count is DayCount.FIXED_DATE:
-        if due_on is None or due_on < started_on:
-            raise ClockError("A promised date on or after today is needed for this deadline.")
-        clock.length = None
-        clock.due_on = due_on
-        clock.explanation = f"Promised on {started_on:%a %-d %b %Y} for {due_on:%a %-d %b %Y}."
-    else:
-        clock.length = policy.length_for(long)
-        clock.basis_on, clock.basis_days = started_on, clock.length
-        clock.due_on, clock.explanation = due_from_basis(clock, calendar)
     db.session.add(clock)
-    refresh(clock, body, calendar, today or local_today(body), policy)
     db.session.flush()
-    record(actor, "clock.started", clock, details=_summary(clock))
+    schedule_next_reminder(clock)
+    record_start(actor, clock)
     return clock
+
+
+def record_start(actor, clock: Clock) -> None:
+    """The audit event of a clock's start (``start()`` records it; so does intake)."""
+    record(actor, "clock.started", clock, details=_summary(clock))
 
 
 def _summary(clock: Clock) -> dict:

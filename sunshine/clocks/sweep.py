@@ -21,7 +21,7 @@ from sunshine.accounts.services import holders_of
 from sunshine.audit.services import record
 from sunshine.authz import Role
 from sunshine.clocks import services
-from sunshine.clocks.cases import case_type
+from sunshine.clocks.cases import case_type, case_types
 from sunshine.clocks.models import Clock, ReminderSent, SweepRun
 from sunshine.clocks.policies import DEFAULT_POLICIES, Outcome, ReminderKind, Urgency
 from sunshine.extensions import db
@@ -77,6 +77,7 @@ def run(now: datetime | None = None) -> SweepResult:
         counts["marked_overdue"] += overdue
         counts["escalated"] += _escalate(body, today)
         counts["lapsed"] += _lapse(body, today)
+    _requeue_lost(now)
     return _record(
         SweepRun(
             started_at=now,
@@ -235,6 +236,15 @@ def _reminders(now: datetime) -> int:
     ]
     enqueue_many("sunshine.clocks.jobs.send_reminders", calls)
     return len(rows)
+
+
+def _requeue_lost(now: datetime) -> None:
+    """Each kind of case queues again its follow-up jobs that were lost."""
+    for kind in case_types():
+        if kind.requeue_lost is not None:
+            count = kind.requeue_lost(now)
+            if count:
+                log.warning("Sweep: %s lost %s job(s) queued again", kind.name, count)
 
 
 def _retry_mail(now: datetime) -> int:

@@ -27,6 +27,7 @@ QUEUE_NAME = "default"
 _PENDING_KEY = "sunshine.jobs_after_commit"
 _REDIS_RETRY_SECONDS = 5.0
 _redis_state: dict[str, tuple[float, bool]] = {}
+NUDGE_TTL_SECONDS = 60
 
 
 _clients: dict[str, redis.Redis] = {}
@@ -112,6 +113,43 @@ def enqueue(func_path: str, *args: Any, job_id: str | None = None) -> str | None
     return None
 
 
+def _nudge_key(func_path: str) -> str:
+    return f"sunshine:nudged:{func_path}"
+
+
+def nudge(func_path: str) -> None:
+    """Make sure a run of the argument-less batch job ``func_path`` is waiting to start.
+
+    For work that piles up faster than it is worth a job each (a receipt per filing):
+    while one run is queued and has not started, further nudges cost one Redis SET and
+    queue nothing. The job calls ``nudge_taken()`` before it looks for work, so work
+    committed after that look nudges a new run. Without Redis the job runs now, inline.
+    The flag expires, so a run lost with its queue does not silence nudges for long;
+    the sweep catches what that run would have done.
+    """
+    if uses_rq():
+        try:
+            if redis_connection().set(_nudge_key(func_path), 1, nx=True, ex=NUDGE_TTL_SECONDS):
+                get_queue().enqueue(func_path, retry=_retry())
+            return
+        except redis.RedisError as exc:
+            _mark_redis_down(current_app.config["REDIS_URL"])
+            log.warning("Redis unavailable (%s); running %s inline", exc, func_path)
+    try:
+        run_inline(func_path)
+    except Exception:
+        log.exception("Inline job %s failed; the sweep will retry", func_path)
+
+
+def nudge_taken(func_path: str) -> None:
+    """Called by a nudged job as it starts, before it looks for work (see ``nudge``)."""
+    if uses_rq():
+        try:
+            redis_connection().delete(_nudge_key(func_path))
+        except redis.RedisError:
+            _mark_redis_down(current_app.config["REDIS_URL"])
+
+
 def enqueue_many(func_path: str, calls: list[tuple[tuple[Any, ...], str]], batch: int = 1000) -> None:
     """Enqueue many ``(args, job_id)`` calls of one function, pipelined in batches."""
     if not calls:
@@ -164,6 +202,14 @@ def schedule_after_commit(when: datetime, func_path: str, *args: Any, job_id: st
     db.session.info.setdefault(_PENDING_KEY, []).append(("schedule", when, func_path, args, job_id))
 
 
+def nudge_after_commit(func_path: str) -> None:
+    """``nudge()`` once the current transaction commits; nothing on rollback."""
+    from sunshine.extensions import db
+
+    db.session.connection()  # begin the transaction, so a rollback is seen and drops the nudge
+    db.session.info.setdefault(_PENDING_KEY, []).append(("nudge", None, func_path, (), None))
+
+
 def enqueue_after_commit(func_path: str, *args: Any) -> None:
     """Queue a job once the current database transaction commits; drop it on rollback."""
     from sunshine.extensions import db
@@ -177,6 +223,8 @@ def _dispatch_after_commit(session: Session) -> None:
     for action, when, func_path, args, job_id in session.info.pop(_PENDING_KEY, []):
         if action == "schedule":
             schedule(when, func_path, *args, job_id=job_id)
+        elif action == "nudge":
+            nudge(func_path)
         else:
             enqueue(func_path, *args)
 

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from sunshine.jobs.context import with_app_context
-from sunshine.records import release
+from sunshine.records import filing, release
 
 
 @with_app_context
 def build_release(release_id: int) -> str:
     row = release.build(release_id)
     return row.status.value if row else "missing"
+
+
+@with_app_context
+def send_receipts() -> int:
+    return filing.send_receipts()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, Enum, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sunshine.crypto import EncryptedText
@@ -42,7 +42,11 @@ class Delivery(enum.StrEnum):
 
 
 class TrackingCounter(db.Model):
-    """The last tracking number issued in a year, bumped by one upsert per new request."""
+    """The last tracking number issued in a year, on SQLite (bumped by one upsert per new request).
+
+    On PostgreSQL each year's numbers come from a sequence of its own, owned by this table
+    (see ``records.filing``), so filings never wait on a counter row.
+    """
 
     __tablename__ = "tracking_counter"
 
@@ -52,6 +56,14 @@ class TrackingCounter(db.Model):
 
 class RecordsRequest(db.Model):
     __tablename__ = "records_request"
+    __table_args__ = (
+        Index(
+            "ix_records_request_receipt_pending",
+            "created_at",
+            postgresql_where=text("receipt_sent_at IS NULL"),
+            sqlite_where=text("receipt_sent_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tracking_number: Mapped[str] = mapped_column(String(20), unique=True)
@@ -86,6 +98,10 @@ class RecordsRequest(db.Model):
     assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None]
+    # The receipt (the letter on the case, the email with the status link) is sent by a job
+    # just after filing; until it is, the secret of the link waits here, encrypted, for the email.
+    receipt_sent_at: Mapped[datetime | None]
+    pending_access_token: Mapped[str | None] = mapped_column(EncryptedText)
 
     citations: Mapped[list[DenialCitation]] = relationship(
         cascade="all, delete-orphan", order_by="DenialCitation.id"

@@ -9,14 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import secrets
-from dataclasses import dataclass
-from datetime import date, datetime
 
 from flask import render_template
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from sunshine.audit.services import record
 from sunshine.clocks import services as clocks
@@ -26,13 +21,9 @@ from sunshine.links import external_url
 from sunshine.notifications.services import queue_email
 from sunshine.records.citations import validate_denial
 from sunshine.records.models import (
-    Channel,
-    Delivery,
     DenialCitation,
-    PreferredFormat,
     RecordsRequest,
     RequestMessage,
-    TrackingCounter,
 )
 from sunshine.records.states import Action, Status, next_status
 from sunshine.timeutil import utcnow
@@ -45,153 +36,8 @@ class RequestError(ValueError):
     """A rule was broken; the message can be shown to the person as it is."""
 
 
-@dataclass(frozen=True)
-class Intake:
-    """What a requester (or staff keying in a request) supplies."""
-
-    description: str
-    preferred_format: PreferredFormat = PreferredFormat.ELECTRONIC
-    delivery: Delivery = Delivery.PORTAL
-    date_from: date | None = None
-    date_to: date | None = None
-    fee_waiver_requested: bool = False
-    public_interest_statement: str | None = None
-    contact_name: str | None = None
-    contact_email: str | None = None
-    contact_phone: str | None = None
-    contact_address: str | None = None
-
-
-@dataclass(frozen=True)
-class Filed:
-    request: RecordsRequest
-    access_token: str  # shown once: the secret part of the status link
-    # Read before the commit, so answering the requester needs no further queries.
-    tracking_number: str
-    status: Status
-    received_on: date
-    response_due: date
-
-
-def _hash_token(token: str) -> str:
+def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _next_tracking_number(year: int) -> str:
-    """The next number of ``year``, e.g. ``2026-000123``: unique, increasing, restarting each year.
-
-    On PostgreSQL the counter is bumped in its own short transaction, so its row is
-    locked for a moment rather than for the whole filing, and filings run side by side;
-    like a database sequence, a filing that fails after this leaves a gap in the numbers.
-    SQLite has one writer at a time anyway, so there it is part of the filing.
-    """
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    bump = (
-        insert(TrackingCounter)
-        .values(year=year, last=1)
-        .on_conflict_do_update(index_elements=["year"], set_={"last": TrackingCounter.last + 1})
-        .returning(TrackingCounter.last)
-    )
-    if dialect == "postgresql":
-        with db.engine.begin() as conn:
-            last = conn.execute(bump).scalar_one()
-    else:
-        last = db.session.execute(bump).scalar_one()
-    return f"{year}-{last:06d}"
-
-
-def _check(intake: Intake) -> None:
-    if not intake.description.strip():
-        raise RequestError("Describe the records you are asking for.")
-    if intake.date_from and intake.date_to and intake.date_from > intake.date_to:
-        raise RequestError("The start of the date range is after its end.")
-    if intake.delivery is Delivery.EMAIL and not intake.contact_email:
-        raise RequestError("Give an email address, or choose another way to receive the records.")
-    if intake.delivery is Delivery.MAIL and not intake.contact_address:
-        raise RequestError("Give a postal address, or choose another way to receive the records.")
-    if intake.fee_waiver_requested and not (intake.public_interest_statement or "").strip():
-        raise RequestError("Say how the release serves the public interest, or untick the fee waiver.")
-
-
-def file_request(
-    actor,
-    intake: Intake,
-    *,
-    unit: Unit,
-    channel: Channel,
-    first_received_at: datetime | None = None,
-    custodian_received_on: date | None = None,
-) -> Filed:
-    """Record a new request and start its 3-business-day response clock.
-
-    ``first_received_at`` (naive UTC) is when it reached the body; the clock starts
-    from ``custodian_received_on``, the local date the custodian received it (today
-    for web and API requests). Requests by any other channel are keyed in by staff.
-    """
-    _check(intake)
-    body = unit.body
-    arrived = first_received_at or utcnow()
-    received_on = custodian_received_on or clocks.local_today(
-        body, arrived if channel in (Channel.WEB, Channel.API) else None
-    )
-    token = secrets.token_urlsafe(24)
-    request = RecordsRequest(
-        tracking_number=_next_tracking_number(received_on.year),
-        body_id=body.id,
-        unit_id=unit.id,
-        requester_id=actor.id if actor is not None and not actor.is_staff else None,
-        status=Status.RECEIVED,
-        description=intake.description.strip(),
-        date_from=intake.date_from,
-        date_to=intake.date_to,
-        preferred_format=intake.preferred_format,
-        delivery=intake.delivery,
-        fee_waiver_requested=intake.fee_waiver_requested,
-        public_interest_statement=(intake.public_interest_statement or "").strip() or None,
-        contact_name=intake.contact_name or None,
-        contact_email=intake.contact_email or None,
-        contact_phone=intake.contact_phone or None,
-        contact_address=intake.contact_address or None,
-        channel=channel,
-        first_received_at=arrived,
-        custodian_received_on=received_on,
-        access_token_hash=_hash_token(token),
-    )
-    db.session.add(request)
-    db.session.flush()
-    clock = clocks.start(
-        actor,
-        kind=ClockKind.SUNSHINE_RESPONSE,
-        case_type=CASE_TYPE,
-        case_id=request.id,
-        unit=unit,
-        label=request.tracking_number,
-        started_on=received_on,
-        verb="Received",
-    )
-    record(
-        actor,
-        "request.filed",
-        request,
-        details={"channel": channel.value, "due_on": clock.due_on.isoformat()},
-    )
-    # The acknowledgement: the letter on the case, and the private link by email if an address was given.
-    from sunshine.records.letters import write_letter
-
-    write_letter(actor, request, "received", {"clock": clock})
-    if request.contact_email:
-        link = external_url("records.status", tracking_number=request.tracking_number, token=token)
-        text = render_template("email/request_received.txt", request=request, clock=clock, link=link)
-        queue_email(
-            request.contact_email,
-            f"Records request {request.tracking_number} received",
-            text,
-            kind="request.received",
-        )
-    filed = Filed(request, token, request.tracking_number, request.status, received_on, clock.due_on)
-    db.session.commit()
-    return filed
 
 
 def find(tracking_number: str) -> RecordsRequest | None:
@@ -202,7 +48,7 @@ def readable_by(request: RecordsRequest | None, user, token: str | None) -> bool
     """The requester signed in, or anyone holding the secret status link."""
     if request is None:
         return False
-    if token and hmac.compare_digest(_hash_token(token), request.access_token_hash):
+    if token and hmac.compare_digest(hash_token(token), request.access_token_hash):
         return True
     return bool(getattr(user, "is_authenticated", False) and request.requester_id == user.id)
 

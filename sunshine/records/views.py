@@ -9,9 +9,9 @@ from flask_wtf import FlaskForm
 from sunshine.audit.queries import case_history
 from sunshine.extensions import db, limiter
 from sunshine.letters.services import letters_for
-from sunshine.records import forms, services, workflow
+from sunshine.records import filing, forms, services, workflow
 from sunshine.records.models import Channel
-from sunshine.records.web import PUBLIC_ACTIONS, bp, intake_from, intake_unit, send_letter
+from sunshine.records.web import PUBLIC_ACTIONS, bp, intake_desk, intake_from, send_letter
 
 
 @bp.route("/requests/new", methods=["GET", "POST"])
@@ -20,10 +20,10 @@ def new_request():
     form = forms.RequestForm()
     if form.validate_on_submit():
         try:
-            filed = services.file_request(
+            filed = filing.file_request(
                 current_user if current_user.is_authenticated else None,
                 intake_from(form),
-                unit=intake_unit(),
+                desk=intake_desk(),
                 channel=Channel.WEB,
             )
         except services.RequestError as exc:
@@ -31,10 +31,10 @@ def new_request():
         else:
             # The secret link is shown once, on the next page; it is not stored anywhere readable.
             session["just_filed"] = {
-                "tracking_number": filed.request.tracking_number,
+                "tracking_number": filed.tracking_number,
                 "token": filed.access_token,
             }
-            return redirect(url_for("records.filed", tracking_number=filed.request.tracking_number))
+            return redirect(url_for("records.filed", tracking_number=filed.tracking_number))
     return render_template("records/new.html", form=form), 400 if form.errors else 200
 
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, send_file
 
 from sunshine.extensions import db
-from sunshine.records import forms, services
+from sunshine.records import filing, forms, services
 from sunshine.records.models import Delivery, PreferredFormat, RecordsRequest
-from sunshine.units.services import unit_by_code
 
 bp = Blueprint("records", __name__)
 
@@ -35,8 +34,8 @@ PUBLIC_ACTIONS = {
 }
 
 
-def intake_from(form: forms.RequestForm) -> services.Intake:
-    return services.Intake(
+def intake_from(form: forms.RequestForm) -> filing.Intake:
+    return filing.Intake(
         description=form.description.data or "",
         preferred_format=PreferredFormat(form.preferred_format.data),
         delivery=Delivery(form.delivery.data),
@@ -51,14 +50,14 @@ def intake_from(form: forms.RequestForm) -> services.Intake:
     )
 
 
-def intake_unit():
-    unit = unit_by_code(current_app.config["RECORDS_UNIT_CODE"])
-    if unit is None:
+def intake_desk() -> filing.Desk:
+    desk = filing.desk(current_app.config["RECORDS_UNIT_CODE"])
+    if desk is None:
         abort(
             503,
             "Requests cannot be taken yet: no records unit is set up. Please contact the office directly.",
         )
-    return unit
+    return desk
 
 
 def send_letter(record: RecordsRequest, letter_id: int):

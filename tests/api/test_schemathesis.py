@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from sunshine import create_app
+from sunshine.extensions import limiter
 from sunshine.units import services as units
 from tests.conftest import make_test_env
 
@@ -18,6 +19,9 @@ from tests.conftest import make_test_env
 @pytest.fixture(scope="module")
 def api_app(tmp_path_factory):
     tmp: Path = tmp_path_factory.mktemp("schemathesis")
+    # The limiter is one object for every app in the process: this app switches it off,
+    # so it is switched back on for the tests that follow (they check the rate limits).
+    was_enabled = limiter.enabled
     app = create_app(env=make_test_env(tmp, f"sqlite:///{tmp / 'api.db'}") | {"RATELIMIT_ENABLED": "false"})
     with app.app_context():
         upgrade()
@@ -26,7 +30,8 @@ def api_app(tmp_path_factory):
         from sunshine.extensions import db
 
         db.session.commit()
-    return app
+    yield app
+    limiter.enabled = was_enabled
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")

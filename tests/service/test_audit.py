@@ -72,7 +72,8 @@ def test_an_edit_with_a_recomputed_hash_breaks_the_next_link(app_ctx) -> None:
 
 
 def test_the_orm_refuses_to_change_or_delete_events(app_ctx) -> None:
-    event = _write_events(1)[0]
+    _write_events(1)
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.seq == 1))
     event.action = "changed"
     with pytest.raises(AppendOnlyError):
         db.session.commit()

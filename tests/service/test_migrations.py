@@ -54,3 +54,35 @@ def test_migrations_upgrade_an_empty_postgresql_database(tmp_path: Path) -> None
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.mark.skipif(
+    not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql") and os.environ.get("CI") != "true",
+    reason="PostgreSQL runs in the PostgreSQL pass of .ci/run (set TEST_DATABASE_URL to run it here)",
+)
+def test_tracking_numbers_continue_across_the_move_to_sequences_and_back(tmp_path: Path) -> None:
+    """0012 moves PostgreSQL's counter rows into per-year sequences; its downgrade moves them back."""
+    name = f"sunshine_migrate_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        app = create_app(env=make_test_env(tmp_path, PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"))
+        with app.app_context():
+            upgrade(revision="0011_fee_schedule")
+            with db.engine.begin() as conn:
+                conn.execute(text("INSERT INTO tracking_counter (year, last) VALUES (2025, 977), (2026, 41)"))
+            upgrade()
+            with db.engine.begin() as conn:
+                assert conn.execute(text("SELECT nextval('tracking_number_2026')")).scalar() == 42
+                assert conn.execute(text("SELECT nextval('tracking_number_2025')")).scalar() == 978
+            downgrade(revision="0011_fee_schedule")
+            with db.engine.connect() as conn:
+                rows = conn.execute(text("SELECT year, last FROM tracking_counter ORDER BY year")).all()
+                assert [tuple(r) for r in rows] == [(2025, 978), (2026, 42)]
+                assert conn.execute(text("SELECT to_regclass('tracking_number_2026')")).scalar() is None
+            db.engine.dispose()
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

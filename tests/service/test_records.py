@@ -13,6 +13,7 @@ from sunshine.clocks.models import Clock
 from sunshine.clocks.policies import ClockKind, Outcome
 from sunshine.extensions import db
 from sunshine.notifications.models import OutboxMessage
+from sunshine.records import filing
 from sunshine.records import services as records
 from sunshine.records.models import Delivery, RecordsRequest
 from sunshine.records.states import Status, TransitionError
@@ -35,7 +36,6 @@ def test_requests_filed_at_the_same_moment_get_distinct_consecutive_numbers(app,
     import threading
 
     from sunshine.records.models import Channel
-    from sunshine.units.services import unit_by_code
 
     factories.unit("RECORDS")
     numbers, failures, start = [], [], threading.Barrier(6)
@@ -44,10 +44,10 @@ def test_requests_filed_at_the_same_moment_get_distinct_consecutive_numbers(app,
         with app.app_context():
             try:
                 start.wait()
-                filed = records.file_request(
+                filed = filing.file_request(
                     None,
-                    records.Intake(description=f"Dispatch log {n}"),
-                    unit=unit_by_code("RECORDS"),
+                    filing.Intake(description=f"Dispatch log {n}"),
+                    desk=filing.desk("RECORDS"),
                     channel=Channel.WEB,
                     custodian_received_on=date(2026, 3, 3),
                 )

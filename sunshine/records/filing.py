@@ -1,0 +1,364 @@
+"""Filing a records request: the busiest write in the product, kept to one short transaction.
+
+A filing writes the request, its 3-business-day response clock and their audit events,
+and commits: from that moment the deadline is on record, and that is all the requester
+waits for. The receipt (the letter on the case, the email with the status link, the
+clock's first reminder on the job queue) follows in a job, ``send_receipt``; the sweep
+sends any receipt whose job was lost.
+
+The request and clock rows are inserted with one statement each, outside the unit of
+work: this path runs once per filing under load, and the ORM's bookkeeping was most
+of its cost. Everything else about them is the same models and rules as anywhere else.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, NamedTuple
+
+from flask import render_template
+from sqlalchemy import and_, bindparam, inspect, select, text
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError
+
+from sunshine import calendar as cal
+from sunshine.audit.services import record
+from sunshine.clocks import services as clocks
+from sunshine.clocks.models import ClockPolicySetting
+from sunshine.clocks.policies import DEFAULT_POLICIES, ClockKind, ClockPolicy, with_overrides
+from sunshine.extensions import db
+from sunshine.jobs.queue import nudge, nudge_after_commit, nudge_taken
+from sunshine.links import external_url
+from sunshine.notifications.services import queue_email
+from sunshine.records.models import Channel, Delivery, PreferredFormat, RecordsRequest, TrackingCounter
+from sunshine.records.services import CASE_TYPE, RequestError, hash_token, response_clock
+from sunshine.records.states import Status
+from sunshine.timeutil import utcnow
+from sunshine.units.models import Department, PublicBody, Unit
+
+log = logging.getLogger(__name__)
+
+RECEIPTS_JOB = "sunshine.records.jobs.send_receipts"
+
+
+@dataclass(frozen=True)
+class Intake:
+    """What a requester (or staff keying in a request) supplies."""
+
+    description: str
+    preferred_format: PreferredFormat = PreferredFormat.ELECTRONIC
+    delivery: Delivery = Delivery.PORTAL
+    date_from: date | None = None
+    date_to: date | None = None
+    fee_waiver_requested: bool = False
+    public_interest_statement: str | None = None
+    contact_name: str | None = None
+    contact_email: str | None = None
+    contact_phone: str | None = None
+    contact_address: str | None = None
+
+
+class BodyRef(NamedTuple):
+    """What a new clock needs of its public body."""
+
+    id: int
+    timezone: str
+
+
+@dataclass(frozen=True)
+class Desk:
+    """Where new requests land: the records unit, its body, and the response clock's rules there.
+
+    Read afresh for every filing (two queries), never cached, so a closure day or a
+    policy change applies to the very next request.
+    """
+
+    unit_id: int
+    body: BodyRef
+    policy: ClockPolicy
+    calendar: cal.BusinessCalendar
+
+
+@dataclass(frozen=True)
+class Filed:
+    request_id: int
+    access_token: str  # shown once: the secret part of the status link
+    # Known before the commit, so answering the requester needs no further queries.
+    tracking_number: str
+    status: Status
+    received_on: date
+    response_due: date
+
+    @property
+    def request(self) -> RecordsRequest:
+        return db.session.get(RecordsRequest, self.request_id)
+
+
+_DESK = (
+    select(
+        Unit.id, PublicBody.id, PublicBody.timezone, ClockPolicySetting.length, ClockPolicySetting.long_length
+    )
+    .select_from(Unit)
+    .join(Department, Department.id == Unit.department_id)
+    .join(PublicBody, PublicBody.id == Department.body_id)
+    .outerjoin(
+        ClockPolicySetting,
+        and_(
+            ClockPolicySetting.body_id == PublicBody.id,
+            ClockPolicySetting.kind == ClockKind.SUNSHINE_RESPONSE,
+        ),
+    )
+    .where(Unit.code == bindparam("code"))
+)
+
+
+def desk(unit_code: str) -> Desk | None:
+    """The desk of the unit with ``unit_code``, or None if there is no such unit."""
+    row = db.session.connection().execute(_DESK, {"code": unit_code.upper()}).first()
+    if row is None:
+        return None
+    unit_id, body_id, timezone, length, long_length = row
+    return Desk(
+        unit_id=unit_id,
+        body=BodyRef(body_id, timezone),
+        policy=with_overrides(DEFAULT_POLICIES[ClockKind.SUNSHINE_RESPONSE], length, long_length),
+        calendar=clocks.calendar_for(body_id),
+    )
+
+
+def _next_tracking_number(year: int) -> str:
+    """The next number of ``year``, e.g. ``2026-000123``: unique, increasing, restarting each year.
+
+    On PostgreSQL each year has its own sequence: ``nextval`` takes no row lock and is not
+    undone by a rollback, so filings run side by side and a filing that fails leaves a gap
+    in the numbers. SQLite has one writer at a time anyway, so there a counter row per
+    year is bumped inside the filing's transaction.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        name = _year_sequence(year)
+        last = db.session.connection().execute(text(f"SELECT nextval('{name}')")).scalar_one()  # noqa: S608
+    else:
+        bump = (
+            sqlite_insert(TrackingCounter)
+            .values(year=year, last=1)
+            .on_conflict_do_update(index_elements=["year"], set_={"last": TrackingCounter.last + 1})
+            .returning(TrackingCounter.last)
+        )
+        last = db.session.execute(bump).scalar_one()
+    return f"{year}-{last:06d}"
+
+
+def set_last_tracking_number(year: int, last: int) -> None:
+    """Make ``last`` the last number issued in ``year`` (numbering continues from a former system)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        name = _year_sequence(year)
+        db.session.execute(
+            text(f"SELECT setval('{name}', :last, :called)"), {"last": max(last, 1), "called": last > 0}
+        )  # noqa: S608
+    else:
+        upsert = sqlite_insert(TrackingCounter).values(year=year, last=last)
+        db.session.execute(upsert.on_conflict_do_update(index_elements=["year"], set_={"last": last}))
+    db.session.commit()
+
+
+_sequences_made: set[tuple[str, int]] = set()
+
+
+def _year_sequence(year: int) -> str:
+    """The name of ``year``'s sequence on PostgreSQL, made the first time it is needed.
+
+    It is owned by the counter table, so it goes with that table (and ``TRUNCATE ...
+    RESTART IDENTITY`` restarts it). Made outside the filing's transaction, in autocommit,
+    once per database per process; ``IF NOT EXISTS`` and the re-check make a race harmless.
+    """
+    if not 1900 <= year <= 9999:
+        raise ValueError(f"No tracking numbers for the year {year}")
+    name = f"tracking_number_{year}"
+    key = (str(db.engine.url), year)
+    if key not in _sequences_made:
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            try:
+                conn.execute(text(f"CREATE SEQUENCE IF NOT EXISTS {name} OWNED BY tracking_counter.last"))
+            except DBAPIError:
+                if conn.execute(text("SELECT to_regclass(:name)"), {"name": name}).scalar() is None:
+                    raise
+        _sequences_made.add(key)
+    return name
+
+
+def _check(intake: Intake) -> None:
+    if not intake.description.strip():
+        raise RequestError("Describe the records you are asking for.")
+    if intake.date_from and intake.date_to and intake.date_from > intake.date_to:
+        raise RequestError("The start of the date range is after its end.")
+    if intake.delivery is Delivery.EMAIL and not _trimmed(intake.contact_email):
+        raise RequestError("Give an email address, or choose another way to receive the records.")
+    if intake.delivery is Delivery.MAIL and not _trimmed(intake.contact_address):
+        raise RequestError("Give a postal address, or choose another way to receive the records.")
+    if intake.fee_waiver_requested and not (intake.public_interest_statement or "").strip():
+        raise RequestError("Say how the release serves the public interest, or untick the fee waiver.")
+
+
+def _trimmed(text: str | None) -> str | None:
+    return (text or "").strip() or None
+
+
+def _insert(row: Any) -> int:
+    """INSERT a new model instance with one statement, bypassing the unit of work; return its id.
+
+    The instance stays out of the session, with its id set so audit events can name it.
+    Column defaults apply as for any insert; values go through the columns' types
+    (so encrypted columns are encrypted).
+    """
+    table = row.__table__
+    values = {key: value for key, value in inspect(row).dict.items() if key in table.c}
+    row.id = db.session.connection().execute(table.insert().returning(table.c.id), values).scalar_one()
+    return row.id
+
+
+def file_request(
+    actor,
+    intake: Intake,
+    *,
+    desk: Desk,
+    channel: Channel,
+    first_received_at: datetime | None = None,
+    custodian_received_on: date | None = None,
+) -> Filed:
+    """Record a new request and start its 3-business-day response clock, in one transaction.
+
+    ``first_received_at`` (naive UTC) is when it reached the body; the clock starts
+    from ``custodian_received_on``, the local date the custodian received it (today
+    for web and API requests). Requests by any other channel are keyed in by staff.
+    """
+    _check(intake)
+    arrived = first_received_at or utcnow()
+    received_on = custodian_received_on or clocks.local_today(
+        desk.body, arrived if channel in (Channel.WEB, Channel.API) else None
+    )
+    token = secrets.token_urlsafe(24)
+    request = RecordsRequest(
+        tracking_number=_next_tracking_number(received_on.year),
+        body_id=desk.body.id,
+        unit_id=desk.unit_id,
+        requester_id=actor.id if actor is not None and not actor.is_staff else None,
+        status=Status.RECEIVED,
+        description=intake.description.strip(),
+        date_from=intake.date_from,
+        date_to=intake.date_to,
+        preferred_format=intake.preferred_format,
+        delivery=intake.delivery,
+        fee_waiver_requested=intake.fee_waiver_requested,
+        public_interest_statement=_trimmed(intake.public_interest_statement),
+        contact_name=_trimmed(intake.contact_name),
+        contact_email=_trimmed(intake.contact_email),
+        contact_phone=_trimmed(intake.contact_phone),
+        contact_address=_trimmed(intake.contact_address),
+        channel=channel,
+        first_received_at=arrived,
+        custodian_received_on=received_on,
+        access_token_hash=hash_token(token),
+        # Kept (encrypted) only until the receipt email carries it; never when there is no email.
+        pending_access_token=token if _trimmed(intake.contact_email) else None,
+    )
+    _insert(request)
+    clock = clocks.new_clock(
+        kind=ClockKind.SUNSHINE_RESPONSE,
+        case_type=CASE_TYPE,
+        case_id=request.id,
+        body=desk.body,
+        unit_id=desk.unit_id,
+        label=request.tracking_number,
+        started_on=received_on,
+        policy=desk.policy,
+        calendar=desk.calendar,
+        verb="Received",
+    )
+    _insert(clock)
+    clocks.record_start(actor, clock)
+    record(
+        actor,
+        "request.filed",
+        request,
+        details={"channel": channel.value, "due_on": clock.due_on.isoformat()},
+    )
+    nudge_after_commit(RECEIPTS_JOB)
+    db.session.commit()
+    return Filed(request.id, token, request.tracking_number, Status.RECEIVED, received_on, clock.due_on)
+
+
+def send_receipts(batch: int = 100) -> int:
+    """The job each filing nudges: send every receipt still unsent; return how many were sent.
+
+    One run may serve many filings. A receipt another run is sending is left to it; one
+    that fails is logged and left for the next run or the sweep. Neither is looked at
+    again in this run.
+    """
+    nudge_taken(RECEIPTS_JOB)
+    done, passed_over = 0, set()
+    while ids := [i for i in unsent_receipts(limit=batch + len(passed_over)) if i not in passed_over]:
+        for request_id in ids:
+            try:
+                sent = send_receipt(request_id)
+            except Exception:
+                db.session.rollback()
+                sent = False
+                log.exception("Receipt of request %s failed; the sweep will try it again", request_id)
+            if sent:
+                done += 1
+            else:
+                passed_over.add(request_id)
+    return done
+
+
+def send_receipt(request_id: int) -> bool:
+    """The receipt of a new request: the letter on the case, the status link by email, the first reminder.
+
+    Safe to run twice and side by side (the row lock and ``receipt_sent_at`` let one run
+    do it). Returns False when there was nothing to do.
+    """
+    request = db.session.execute(
+        select(RecordsRequest).where(RecordsRequest.id == request_id).with_for_update(skip_locked=True)
+    ).scalar_one_or_none()
+    if request is None or request.receipt_sent_at is not None:
+        db.session.rollback()
+        return False
+    from sunshine.records.letters import write_letter
+
+    clock = response_clock(request)
+    write_letter(None, request, "received", {"clock": clock})
+    if request.contact_email and request.pending_access_token:
+        link = external_url(
+            "records.status", tracking_number=request.tracking_number, token=request.pending_access_token
+        )
+        text = render_template("email/request_received.txt", request=request, clock=clock, link=link)
+        queue_email(
+            request.contact_email,
+            f"Records request {request.tracking_number} received",
+            text,
+            kind="request.received",
+        )
+    if clock is not None and clock.is_open:
+        clocks.schedule_next_reminder(clock)
+    request.receipt_sent_at, request.pending_access_token = utcnow(), None
+    db.session.commit()
+    return True
+
+
+def unsent_receipts(created_before: datetime | None = None, limit: int = 1000) -> list[int]:
+    """Requests whose receipt is not sent yet, oldest first (optionally: filed before a time)."""
+    query = select(RecordsRequest.id).where(RecordsRequest.receipt_sent_at.is_(None))
+    if created_before is not None:
+        query = query.where(RecordsRequest.created_at < created_before)
+    return list(db.session.scalars(query.order_by(RecordsRequest.created_at, RecordsRequest.id).limit(limit)))
+
+
+def requeue_unsent_receipts(now: datetime) -> int:
+    """For the sweep: receipts still unsent two minutes after filing had their run lost; nudge one."""
+    late = len(unsent_receipts(created_before=now - timedelta(minutes=2)))
+    if late:
+        nudge(RECEIPTS_JOB)
+    return late
