@@ -79,7 +79,7 @@ def case(request_id: int):
         reason_form=forms.ReasonForm(),
         simple_form=FlaskForm(),
         clarify_form=forms.ClarifyForm(),
-        fee_form=forms.FeeForm(),
+        fee_form=_fee_form(record),
         payment_form=forms.PaymentForm(),
         waiver_form=forms.WaiverForm(),
         delay_form=forms.DelayForm(),
@@ -126,13 +126,12 @@ def _decide(partial: bool):
 def _fee_inputs(form: forms.FeeForm):
     from sunshine.records.fees import FeeInputs
 
-    media = {name: getattr(form, name).data or 0 for name in ("usb", "dvd") if getattr(form, name).data}
     return FeeInputs(
         standard_pages=form.standard_pages.data or 0,
         duplicating_minutes=form.duplicating_minutes.data or 0,
         research_minutes=form.research_minutes.data or 0,
         programming_minutes=form.programming_minutes.data or 0,
-        media=media,
+        media=form.media_counts(),
         attorney_review_minutes=form.attorney_review_minutes.data or 0,
     )
 
@@ -196,7 +195,13 @@ def act(request_id: int, action: str):
     if action not in CASE_ACTIONS:
         abort(404)
     form_class, perform = CASE_ACTIONS[action]
-    form = _assign_form(record) if action == "assign" else form_class()
+    form = (
+        _assign_form(record)
+        if action == "assign"
+        else _fee_form(record)
+        if action == "request_payment"
+        else form_class()
+    )
     if not form.validate_on_submit():
         flash(" ".join(sum(form.errors.values(), [])) or "The form expired; try again.", "error")
         return redirect(url_for("records.case", request_id=record.id))
@@ -331,6 +336,12 @@ def _upload_form():
     form = forms.UploadForm()
     form.originating_unit_id.choices = _unit_choices()
     return form
+
+
+def _fee_form(record: RecordsRequest) -> forms.FeeForm:
+    from sunshine.records.fee_settings import rates_for
+
+    return forms.fee_form(rates_for(record.body_id).media_prices_cents)
 
 
 def _assign_form(record: RecordsRequest) -> forms.AssignForm:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
@@ -119,11 +120,33 @@ class FeeForm(FlaskForm):
     programming_minutes = IntegerField(
         "Programming time, minutes", [Optional(), NumberRange(0, 100_000)], default=0
     )
-    usb = IntegerField("USB drives", [Optional(), NumberRange(0, 100)], default=0)
-    dvd = IntegerField("DVDs", [Optional(), NumberRange(0, 100)], default=0)
     attorney_review_minutes = IntegerField(
         "Attorney review, minutes (recorded, never charged)", [Optional(), NumberRange(0, 100_000)], default=0
     )
+    # Field name -> medium, for the media the body has a price for (see ``fee_form``).
+    media_fields: dict[str, str] = {}
+
+    def media_counts(self) -> dict[str, int]:
+        """How many of each medium the estimate charges for (the media left at 0 are left out)."""
+        return {medium: self[name].data for name, medium in self.media_fields.items() if self[name].data}
+
+
+def fee_form(media_prices_cents: Mapping[str, int]) -> FeeForm:
+    """The fee form with a count for each medium the body has a price for, in name order.
+
+    Media are the body's own (set at /admin/fees), so the fields are made per form; they
+    are named by position, since a medium's name is free text.
+    """
+    fields = {}
+    media = {}
+    for n, (medium, cents) in enumerate(sorted(media_prices_cents.items())):
+        name = f"medium_{n}"
+        media[name] = medium
+        fields[name] = IntegerField(
+            f"{medium} (${cents / 100:,.2f} each)", [Optional(), NumberRange(0, 100)], default=0
+        )
+    form_class = type("BodyFeeForm", (FeeForm,), {**fields, "media_fields": media})
+    return form_class()
 
 
 class PaymentForm(FlaskForm):

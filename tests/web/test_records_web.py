@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import date
 
@@ -196,6 +197,31 @@ def test_clarification_round_trip_through_both_sides_pages(client, factories) ->
     assert "the response time runs again" in answered.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(RecordsRequest, filed.request.id).status is Status.ACKNOWLEDGED
+
+
+def test_the_fee_form_offers_the_media_the_body_prices(client, factories) -> None:
+    from sunshine.records import fee_settings
+    from sunshine.units.models import PublicBody
+
+    filed = factories.request()
+    body = db.session.get(PublicBody, filed.request.body_id)
+    rates = fee_settings.rates_for(body.id)
+    fee_settings.set_rates(
+        None, body, dataclasses.replace(rates, media_prices_cents={"thumb drive": 500, "blu-ray": 300})
+    )
+    case = f"/staff/requests/{filed.request_id}"
+    client.sign_in(factories.user(Role.CUSTODIAN).email, PASSWORD)
+    page = client.get(case).get_data(as_text=True)
+    assert "blu-ray ($3.00 each)" in page and "thumb drive ($5.00 each)" in page
+    assert "USB" not in page and "DVD" not in page  # the deployment's defaults are not this body's
+
+    refused = client.submit(f"{case}/request_payment", {"medium_1": "101"}, page=case, follow_redirects=True)
+    assert "Number must be between 0 and 100" in refused.get_data(as_text=True)
+    sent = client.submit(
+        f"{case}/request_payment", {"standard_pages": "0", "medium_1": "2"}, page=case, follow_redirects=True
+    )
+    html = sent.get_data(as_text=True)
+    assert "waiting for payment" in html and "$10.00" in html  # two thumb drives at $5
 
 
 def test_fee_estimate_and_payment_through_the_case_page(client, factories) -> None:
