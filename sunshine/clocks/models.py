@@ -45,6 +45,13 @@ class Clock(db.Model):
             postgresql_where=text("outcome = 'open'"),
             sqlite_where=text("outcome = 'open'"),
         ),
+        # The queue's count of paused clocks, without reading the open ones that are not.
+        Index(
+            "ix_clock_open_paused",
+            "unit_id",
+            postgresql_where=text("outcome = 'open' AND paused_at IS NOT NULL"),
+            sqlite_where=text("outcome = 'open' AND paused_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

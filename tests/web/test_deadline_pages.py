@@ -41,7 +41,7 @@ def test_custodians_land_on_a_queue_ordered_by_due_date_with_badges(app, client,
     assert order == sorted(order)
     for badge in ("Overdue", "Due soon", "Paused: waiting on payment", "On track"):
         assert badge in html
-    assert "All (4)" in html and "Overdue (1)" in html
+    assert "All (4)" in html and "Overdue (1)" in html and "Due soon (1)" in html and "Paused (1)" in html
     assert "Records are" not in html and html.count("TEST-") == 4
 
 
