@@ -5,6 +5,8 @@ route doing one insert (bench/bare_app.py), both under the same gunicorn setting
 client load in the same run, and their ratio; then the median and 95th percentile time
 of /staff/queue with 100,000 open requests, beside /healthz on the same server so
 noise can be judged. Targets: intake at least half the bare ceiling; queue p95 under 100 ms.
+Last, the receipts the filings left to the job (no worker runs during the load) are sent
+in this process and timed, so the work moved off the filing path is shown too.
 
     .venv/bin/python bench/intake.py [--open 100000] [--seconds 10] [--rounds 3] [--clients 4]
     .venv/bin/python bench/intake.py --small    # CI smoke run: 2,000 open requests, short rounds
@@ -68,8 +70,8 @@ WORKERS = 2
 CUSTODIAN = "custodian@example.org"
 DESCRIPTION = "Dispatch logs and incident reports for the 400 block of Main Street, January 2026."
 INTAKE_BODY = json.dumps({"description": DESCRIPTION, "contact": {"email": "bench@example.org"}}).encode()
-FULL = {"open": 100_000, "seconds": 10.0, "rounds": 3, "warmup": 2.0, "samples": 200}
-SMALL = {"open": 2_000, "seconds": 2.0, "rounds": 1, "warmup": 0.5, "samples": 30}
+FULL = {"open": 100_000, "seconds": 10.0, "rounds": 3, "warmup": 2.0, "samples": 200, "receipts": 200}
+SMALL = {"open": 2_000, "seconds": 2.0, "rounds": 1, "warmup": 0.5, "samples": 30, "receipts": 20}
 BARE_TABLE = (  # the one table bench/bare_app.py inserts into
     "CREATE TABLE bare_request (id bigserial PRIMARY KEY, description text NOT NULL, "
     "contact_email text, created_at timestamp NOT NULL DEFAULT now())"
@@ -257,6 +259,7 @@ def parse_args() -> argparse.Namespace:
         ("rounds", int, "bare and intake rounds, alternating"),
         ("warmup", float, "seconds of load on each app before measuring"),
         ("samples", int, "sequential GETs of the queue page (and of /healthz)"),
+        ("receipts", int, "receipts the filings left to the job, sent afterwards and timed"),
     ):
         parser.add_argument(
             f"--{name}", type=kind, help=f"{about} (default {FULL[name]:g}; --small {SMALL[name]:g})"
@@ -323,10 +326,40 @@ def main() -> None:
             filed = conn.scalar(text("SELECT count(*) FROM records_request")) - args.open
             bare_rows = conn.scalar(text("SELECT count(*) FROM bare_request"))
         engine.dispose()
+        with app.app_context():
+            receipts = measure_receipts(args.receipts)
+        print(
+            f"receipt job (in this process, as a worker runs it): {receipts.count} receipts, "
+            f"{receipts.per_receipt_ms:.1f} ms each, CPU {receipts.cpu_ms:.1f} ms each"
+        )
 
     print(f"check: rows written, warm-up included: {filed:,} requests filed, {bare_rows:,} bare rows")
     if not summarise(args, intake, baseline, pages):
         raise SystemExit(1)
+
+
+@dataclass
+class Receipts:
+    count: int
+    per_receipt_ms: float
+    cpu_ms: float
+
+
+def measure_receipts(count: int) -> Receipts:
+    """Send ``count`` of the receipts the filings left to the job: the work a filing no longer waits for.
+
+    The benchmark runs no worker, so this is where that work's cost shows: the letter,
+    the email in the outbox, the first reminder queued (Redis), one transaction each.
+    """
+    from sunshine.records import filing
+
+    ids = filing.unsent_receipts(limit=count)
+    started, cpu = time.perf_counter(), time.process_time()
+    sent = sum(filing.send_receipt(request_id) for request_id in ids)
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    if sent != len(ids):
+        raise RuntimeError(f"only {sent} of {len(ids)} receipts were sent")
+    return Receipts(sent, wall / max(sent, 1) * 1000, cpu / max(sent, 1) * 1000)
 
 
 def summarise(args, intake: list[Load], baseline: list[Load], pages: dict[str, tuple[float, float]]) -> bool:
