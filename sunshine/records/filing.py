@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
 from flask import render_template
-from sqlalchemy import and_, bindparam, inspect, select, text
+from sqlalchemy import ColumnElement, String, and_, bindparam, inspect, literal_column, select, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
 
@@ -129,26 +129,28 @@ def desk(unit_code: str) -> Desk | None:
     )
 
 
-def _next_tracking_number(year: int) -> str:
+def _tracking_number(year: int) -> str | ColumnElement[str]:
     """The next number of ``year``, e.g. ``2026-000123``: unique, increasing, restarting each year.
 
     On PostgreSQL each year has its own sequence: ``nextval`` takes no row lock and is not
     undone by a rollback, so filings run side by side and a filing that fails leaves a gap
-    in the numbers. SQLite has one writer at a time anyway, so there a counter row per
-    year is bumped inside the filing's transaction.
+    in the numbers. There this returns the SQL that takes and formats the number, for the
+    request's own INSERT to evaluate (no round trip of its own). SQLite has one writer at a
+    time anyway, so there a counter row per year is bumped in the filing's transaction and
+    the number itself is returned.
     """
     if db.session.get_bind().dialect.name == "postgresql":
-        name = _year_sequence(year)
-        last = db.session.connection().execute(text(f"SELECT nextval('{name}')")).scalar_one()  # noqa: S608
-    else:
-        bump = (
-            sqlite_insert(TrackingCounter)
-            .values(year=year, last=1)
-            .on_conflict_do_update(index_elements=["year"], set_={"last": TrackingCounter.last + 1})
-            .returning(TrackingCounter.last)
-        )
-        last = db.session.execute(bump).scalar_one()
-    return f"{year}-{last:06d}"
+        # Built from the integer year only (checked in _year_sequence), never from input text.
+        padded = "lpad(n::text, greatest(6, length(n::text)), '0')"
+        sql = f"(SELECT '{year}-' || {padded} FROM nextval('{_year_sequence(year)}') AS n)"  # noqa: S608
+        return literal_column(sql, String)
+    bump = (
+        sqlite_insert(TrackingCounter)
+        .values(year=year, last=1)
+        .on_conflict_do_update(index_elements=["year"], set_={"last": TrackingCounter.last + 1})
+        .returning(TrackingCounter.last)
+    )
+    return f"{year}-{db.session.execute(bump).scalar_one():06d}"
 
 
 def set_last_tracking_number(year: int, last: int) -> None:
@@ -206,17 +208,24 @@ def _trimmed(text: str | None) -> str | None:
     return (text or "").strip() or None
 
 
-def _insert(row: Any) -> int:
-    """INSERT a new model instance with one statement, bypassing the unit of work; return its id.
+def _insert(row: Any, computed: dict[str, ColumnElement] | None = None) -> None:
+    """INSERT a new model instance with one statement, bypassing the unit of work.
 
-    The instance stays out of the session, with its id set so audit events can name it.
-    Column defaults apply as for any insert; values go through the columns' types
-    (so encrypted columns are encrypted).
+    The instance stays out of the session, with its id (and any ``computed`` column, SQL
+    the database evaluates) set from the statement's RETURNING, so audit events can name
+    it. Column defaults apply as for any insert; values go through the columns' types (so
+    encrypted columns are encrypted).
     """
     table = row.__table__
-    values = {key: value for key, value in inspect(row).dict.items() if key in table.c}
-    row.id = db.session.connection().execute(table.insert().returning(table.c.id), values).scalar_one()
-    return row.id
+    computed = computed or {}
+    values = {
+        key: value for key, value in inspect(row).dict.items() if key in table.c and key not in computed
+    }
+    statement = table.insert().values(computed).returning(table.c.id, *(table.c[key] for key in computed))
+    returned = db.session.connection().execute(statement, values).one()
+    row.id = returned[0]
+    for key, value in zip(computed, returned[1:], strict=True):
+        setattr(row, key, value)
 
 
 def file_request(
@@ -240,8 +249,9 @@ def file_request(
         desk.body, arrived if channel in (Channel.WEB, Channel.API) else None
     )
     token = secrets.token_urlsafe(24)
+    number = _tracking_number(received_on.year)
     request = RecordsRequest(
-        tracking_number=_next_tracking_number(received_on.year),
+        tracking_number=number if isinstance(number, str) else None,
         body_id=desk.body.id,
         unit_id=desk.unit_id,
         requester_id=actor.id if actor is not None and not actor.is_staff else None,
@@ -264,7 +274,7 @@ def file_request(
         # Kept (encrypted) only until the receipt email carries it; never when there is no email.
         pending_access_token=token if _trimmed(intake.contact_email) else None,
     )
-    _insert(request)
+    _insert(request, computed={} if isinstance(number, str) else {"tracking_number": number})
     clock = clocks.new_clock(
         kind=ClockKind.SUNSHINE_RESPONSE,
         case_type=CASE_TYPE,

@@ -19,6 +19,15 @@ from sunshine.records.models import Delivery, RecordsRequest
 from sunshine.records.states import Status, TransitionError
 
 
+def test_numbering_continues_from_a_former_system_past_six_digits_and_restarts_each_year(factories) -> None:
+    factories.unit("RECORDS")
+    filing.set_last_tracking_number(2026, 999_998)
+    numbers = [factories.request(received_on=date(2026, 3, 3)).tracking_number for _ in range(2)]
+    assert numbers == ["2026-999999", "2026-1000000"]  # a seventh digit, never a cut-off number
+    assert factories.request(received_on=date(2027, 1, 5)).tracking_number == "2027-000001"
+    assert db.session.get(RecordsRequest, factories.request().request_id).tracking_number == "2026-1000001"
+
+
 def test_filing_issues_a_tracking_number_and_starts_the_three_day_clock(factories) -> None:
     filed = factories.request(received_on=date(2026, 2, 10))
     request = filed.request
