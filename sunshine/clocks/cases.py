@@ -25,8 +25,8 @@ class CaseType:
     # Called by the sweep, inside its transaction, when a requester window lapses:
     # withdraw the case and send its letter.
     on_lapse: Callable[[Clock], None] | None = None
-    # Called by each sweep with its time: queue again any of this kind's follow-up jobs that
-    # were lost (Redis down, worker killed); returns how many it queued.
+    # Called by each sweep with its time: queue again the follow-up work of this kind of case
+    # whose job was lost (Redis restarted empty, a worker killed); returns how much was late.
     requeue_lost: Callable[[datetime], int] | None = None
     # Where the case itself stands, for the queue's filter and column: the id and status
     # columns of the case's table, and a label for each status value an open case can have.
