@@ -304,6 +304,11 @@ def main() -> None:
             print(f"loaded {args.open:,} open requests and clocks in {time.perf_counter() - started:.1f} s")
             with db.engine.begin() as conn:
                 conn.execute(text(BARE_TABLE))
+                due_on, clock_id = conn.execute(
+                    text("SELECT due_on, id FROM clock ORDER BY due_on, id OFFSET :half LIMIT 1"),
+                    {"half": args.open // 2},
+                ).one()
+            halfway = f"{due_on.isoformat()}.{clock_id}"
             db.session.remove()
             db.engine.dispose()
 
@@ -315,7 +320,7 @@ def main() -> None:
             bare_env = {"BARE_DATABASE_URL": url}
             bare = start(serve("bare", "bare_app:app", ROOT / "bench", bare_env, args, instance / "bare.log"))
             print(f"custodian queue, {args.open:,} open requests, one GET at a time:")
-            pages = measure_queue(sunshine, CUSTODIAN, args.open, args.samples)
+            pages = measure_queue(sunshine, CUSTODIAN, args.open, args.samples, halfway)
             print(
                 f"intake: {args.rounds} x {args.seconds:g} s per app, {args.clients} clients, after warm-up:"
             )

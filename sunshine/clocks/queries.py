@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import date
 
-from sqlalchemy import and_, any_, false, func, or_, select
+from sqlalchemy import and_, any_, false, func, or_, select, tuple_
 
 from sunshine.clocks.cases import case_types
 from sunshine.clocks.models import Clock
@@ -21,10 +23,38 @@ FILTERS = {
 
 
 @dataclass(frozen=True)
+class Cursor:
+    """A place in the queue's order (due date, then id): pages start after or end before one.
+
+    Written ``2026-03-04.1234`` in links. Paging by place rather than by page number means
+    the thousandth page costs what the first does, and a clock closed meanwhile does not
+    shift the next page.
+    """
+
+    due_on: date
+    clock_id: int
+
+    def __str__(self) -> str:
+        return f"{self.due_on.isoformat()}.{self.clock_id}"
+
+    @classmethod
+    def parse(cls, text: str) -> Cursor:
+        """Raises ValueError on anything but a date and an id written as above."""
+        day, dot, number = text.partition(".")
+        if not dot or not number.isdigit() or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
+            raise ValueError(text)
+        return cls(date.fromisoformat(day), int(number))
+
+    @classmethod
+    def of(cls, clock: Clock) -> Cursor:
+        return cls(clock.due_on, clock.id)
+
+
+@dataclass(frozen=True)
 class QueuePage:
     clocks: list[Clock]
-    page: int
-    has_next: bool
+    previous: Cursor | None  # the first clock shown, when there are clocks before it
+    next: Cursor | None  # the last clock shown, when there are clocks after it
     counts: dict[str, int]
     case_status: dict[int, str]  # clock id -> what its case's status is called, where the case has one
 
@@ -78,14 +108,17 @@ def queue(
     unit_ids: set[int],
     status: str = "all",
     unit_id: int | None = None,
-    page: int = 1,
     case_status: str | None = None,
+    *,
+    after: Cursor | None = None,
+    before: Cursor | None = None,
 ) -> QueuePage:
-    """Open clocks in ``unit_ids`` by due date (then id), with per-filter counts.
+    """A page of open clocks in ``unit_ids`` by due date (then id), with per-filter counts.
 
     ``status`` filters on the clock (overdue, due soon, paused); ``case_status`` on where
     the case itself stands (a records request awaiting payment, say). The counts are of
-    the clock filters within the unit and case-status scope.
+    the clock filters within the unit and case-status scope. The page starts just after
+    ``after``, or ends just before ``before``, or is the first.
     """
     scope = [Clock.outcome == Outcome.OPEN, Clock.unit_id.in_(unit_ids or {-1})]
     if unit_id is not None:
@@ -95,13 +128,27 @@ def queue(
     base = select(Clock).where(*scope)
     condition = FILTERS.get(status)
     query = base.where(condition) if condition is not None else base
-    rows = list(
-        db.session.scalars(
-            query.order_by(Clock.due_on, Clock.id).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
+    place = tuple_(Clock.due_on, Clock.id)
+    if before is not None:
+        query = query.where(place < tuple_(before.due_on, before.clock_id))
+        rows = list(
+            db.session.scalars(query.order_by(Clock.due_on.desc(), Clock.id.desc()).limit(PAGE_SIZE + 1))
         )
+        shown = rows[:PAGE_SIZE][::-1]
+        more_before, more_after = len(rows) > PAGE_SIZE, True
+    else:
+        if after is not None:
+            query = query.where(place > tuple_(after.due_on, after.clock_id))
+        rows = list(db.session.scalars(query.order_by(Clock.due_on, Clock.id).limit(PAGE_SIZE + 1)))
+        shown = rows[:PAGE_SIZE]
+        more_before, more_after = after is not None, len(rows) > PAGE_SIZE
+    return QueuePage(
+        shown,
+        Cursor.of(shown[0]) if shown and more_before else None,
+        Cursor.of(shown[-1]) if shown and more_after else None,
+        _counts(scope),
+        _case_status_labels(shown),
     )
-    shown = rows[:PAGE_SIZE]
-    return QueuePage(shown, page, len(rows) > PAGE_SIZE, _counts(scope), _case_status_labels(shown))
 
 
 def _counts(scope: list) -> dict[str, int]:

@@ -32,9 +32,13 @@ def queue():
     status = request.args.get("status", "all")
     if status not in queries.FILTERS:
         abort(400, "Choose a filter from the list: all, overdue, due soon or paused.")
-    page = request.args.get("page", 1, type=int)
-    if page < 1:
-        abort(400, "Page numbers start at 1.")
+    try:
+        after, before = (
+            queries.Cursor.parse(request.args[name]) if request.args.get(name) else None
+            for name in ("after", "before")
+        )
+    except ValueError:
+        abort(400, "That page link is damaged: go back to the first page of the queue.")
     case_statuses = queries.case_statuses()
     case_status = request.args.get("case_status") or None
     if case_status is not None and case_status not in case_statuses:
@@ -44,7 +48,7 @@ def queue():
     if unit_id is not None and unit_id not in allowed:
         abort(403)
     units = list(db.session.scalars(select(Unit).where(Unit.id.in_(allowed)).order_by(Unit.name)))
-    result = queries.queue(allowed, status, unit_id, page, case_status)
+    result = queries.queue(allowed, status, unit_id, case_status, after=after, before=before)
     return render_template(
         "deadlines/queue.html",
         result=result,

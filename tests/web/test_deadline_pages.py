@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import time_machine
 
@@ -53,7 +53,41 @@ def test_queue_filters_and_rejects_bad_filters(app, client, factories) -> None:
     assert overdue.count("TEST-") == 1
     bad = client.get("/staff/queue?status=everything")
     assert bad.status_code == 400 and "Choose a filter" in bad.get_data(as_text=True)
-    assert client.get("/staff/queue?page=0").status_code == 400
+    for damaged in ("after=yesterday", "after=2026-03-04", "before=2026-02-30.1", "after=2026-03-04.x"):
+        response = client.get(f"/staff/queue?{damaged}")
+        assert response.status_code == 400 and "page link is damaged" in response.get_data(as_text=True)
+
+
+def test_the_queue_pages_forward_and_back_by_place_in_due_order(app, client, factories, monkeypatch) -> None:
+    from sunshine.clocks import queries
+
+    monkeypatch.setattr(queries, "PAGE_SIZE", 3)
+    _custodian(client, factories)
+    clocks = [factories.clock(started_on=date(2026, 3, 2) + timedelta(days=n % 4)) for n in range(8)]
+    in_order = [c.label for c in sorted(clocks, key=lambda c: (c.due_on, c.id))]
+
+    def shown(html: str) -> list[str]:
+        return [label for label in in_order if f">{label}</a>" in html]
+
+    def link(html: str, text: str) -> str | None:
+        found = re.search(rf'<a href="([^"]+)">{text}</a>', html)
+        return found.group(1).replace("&amp;", "&") if found else None
+
+    pages, html = [], client.get("/staff/queue?status=all").get_data(as_text=True)
+    assert link(html, "Previous page") is None
+    while True:
+        pages.append(shown(html))
+        following = link(html, "Next page")
+        if following is None:
+            break
+        assert "status=all" in following  # the filter stays on
+        html = client.get(following).get_data(as_text=True)
+    assert pages == [in_order[0:3], in_order[3:6], in_order[6:8]]
+
+    back = client.get(link(html, "Previous page")).get_data(as_text=True)
+    assert shown(back) == in_order[3:6] and link(back, "Next page") and link(back, "Previous page")
+    first = client.get(link(back, "Previous page")).get_data(as_text=True)
+    assert shown(first) == in_order[0:3] and link(first, "Previous page") is None
 
 
 def test_a_custodian_cannot_filter_to_another_units_queue(app, client, factories) -> None:
