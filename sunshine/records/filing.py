@@ -3,12 +3,12 @@
 A filing writes the request, its 3-business-day response clock and their audit events,
 and commits: from that moment the deadline is on record, and that is all the requester
 waits for. The receipt (the letter on the case, the email with the status link, the
-clock's first reminder on the job queue) follows in a job, ``send_receipt``; the sweep
+clock's first reminder on the job queue) follows in a job, ``send_receipts``; the sweep
 sends any receipt whose job was lost.
 
 The request and clock rows are inserted with one statement each, outside the unit of
-work: this path runs once per filing under load, and the ORM's bookkeeping was most
-of its cost. Everything else about them is the same models and rules as anywhere else.
+work: this path runs once per filing under load, and the ORM's bookkeeping was a large
+part of its cost. Everything else about them is the same models and rules as anywhere else.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ from sunshine.units.models import Department, PublicBody, Unit
 log = logging.getLogger(__name__)
 
 RECEIPTS_JOB = "sunshine.records.jobs.send_receipts"
+FIRST_YEAR = 1900  # no request is received before this; a date before it is a typing slip
 
 
 @dataclass(frozen=True)
@@ -156,10 +157,8 @@ def _tracking_number(year: int) -> str | ColumnElement[str]:
 def set_last_tracking_number(year: int, last: int) -> None:
     """Make ``last`` the last number issued in ``year`` (numbering continues from a former system)."""
     if db.session.get_bind().dialect.name == "postgresql":
-        name = _year_sequence(year)
-        db.session.execute(
-            text(f"SELECT setval('{name}', :last, :called)"), {"last": max(last, 1), "called": last > 0}
-        )  # noqa: S608
+        sql = f"SELECT setval('{_year_sequence(year)}', :last, :called)"  # noqa: S608 - from the int year
+        db.session.execute(text(sql), {"last": max(last, 1), "called": last > 0})
     else:
         upsert = sqlite_insert(TrackingCounter).values(year=year, last=last)
         db.session.execute(upsert.on_conflict_do_update(index_elements=["year"], set_={"last": last}))
@@ -176,7 +175,7 @@ def _year_sequence(year: int) -> str:
     RESTART IDENTITY`` restarts it). Made outside the filing's transaction, in autocommit,
     once per database per process; ``IF NOT EXISTS`` and the re-check make a race harmless.
     """
-    if not 1900 <= year <= 9999:
+    if not FIRST_YEAR <= year <= 9999:
         raise ValueError(f"No tracking numbers for the year {year}")
     name = f"tracking_number_{year}"
     key = (str(db.engine.url), year)
@@ -248,6 +247,8 @@ def file_request(
     received_on = custodian_received_on or clocks.local_today(
         desk.body, arrived if channel in (Channel.WEB, Channel.API) else None
     )
+    if arrived.year < FIRST_YEAR or received_on.year < FIRST_YEAR:
+        raise RequestError(f"Check the dates received: nothing is received before {FIRST_YEAR}.")
     token = secrets.token_urlsafe(24)
     number = _tracking_number(received_on.year)
     request = RecordsRequest(

@@ -108,6 +108,9 @@ def test_custodian_keys_in_a_mailed_request_with_both_dates(client, factories) -
     assert "recorded" in html and "Tuesday 17 February 2026" in html and "reached the body 9 Feb 2026" in html
     backwards = client.submit("/staff/requests/new", {**data, "first_received_on": "2026-02-11"})
     assert backwards.status_code == 400 and "before it reached the body" in backwards.get_data(as_text=True)
+    slip = client.submit("/staff/requests/new", {**data, "first_received_on": "0206-02-09"})
+    assert slip.status_code == 400 and "nothing is received before 1900" in slip.get_data(as_text=True)
+    assert db.session.scalar(select(db.func.count(RecordsRequest.id))) == 1  # nothing half-saved
 
 
 def test_custodian_denies_with_citations_and_the_requester_asks_for_grounds(client, factories) -> None:
