@@ -129,16 +129,11 @@ def nudge(func_path: str) -> None:
     """
     if uses_rq():
         try:
-            if redis_connection().set(_nudge_key(func_path), 1, nx=True, ex=NUDGE_TTL_SECONDS):
-                get_queue().enqueue(func_path, retry=_retry())
-            return
-        except redis.RedisError as exc:
-            _mark_redis_down(current_app.config["REDIS_URL"])
-            log.warning("Redis unavailable (%s); running %s inline", exc, func_path)
-    try:
-        run_inline(func_path)
-    except Exception:
-        log.exception("Inline job %s failed; the sweep will retry", func_path)
+            if not redis_connection().set(_nudge_key(func_path), 1, nx=True, ex=NUDGE_TTL_SECONDS):
+                return  # a run is already waiting
+        except redis.RedisError:
+            _mark_redis_down(current_app.config["REDIS_URL"])  # so enqueue() runs it inline
+    enqueue(func_path)
 
 
 def nudge_taken(func_path: str) -> None:

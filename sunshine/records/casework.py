@@ -195,13 +195,7 @@ def act(request_id: int, action: str):
     if action not in CASE_ACTIONS:
         abort(404)
     form_class, perform = CASE_ACTIONS[action]
-    form = (
-        _assign_form(record)
-        if action == "assign"
-        else _fee_form(record)
-        if action == "request_payment"
-        else form_class()
-    )
+    form = FORMS_FOR_RECORD[action](record) if action in FORMS_FOR_RECORD else form_class()
     if not form.validate_on_submit():
         flash(" ".join(sum(form.errors.values(), [])) or "The form expired; try again.", "error")
         return redirect(url_for("records.case", request_id=record.id))
@@ -350,3 +344,7 @@ def _assign_form(record: RecordsRequest) -> forms.AssignForm:
     form = forms.AssignForm()
     form.assignee_id.choices = [SelectChoice(u.id, u.full_name) for u in workflow.custodians_of(record)]
     return form
+
+
+# Actions whose form depends on the case: its custodians to assign to, its body's media to charge for.
+FORMS_FOR_RECORD = {"assign": _assign_form, "request_payment": _fee_form}

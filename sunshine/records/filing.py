@@ -199,7 +199,7 @@ def _check(intake: Intake) -> None:
         raise RequestError("Give an email address, or choose another way to receive the records.")
     if intake.delivery is Delivery.MAIL and not _trimmed(intake.contact_address):
         raise RequestError("Give a postal address, or choose another way to receive the records.")
-    if intake.fee_waiver_requested and not (intake.public_interest_statement or "").strip():
+    if intake.fee_waiver_requested and not _trimmed(intake.public_interest_statement):
         raise RequestError("Say how the release serves the public interest, or untick the fee waiver.")
 
 
