@@ -40,8 +40,11 @@ def create_app(overrides: dict[str, Any] | None = None, *, env: dict[str, str] |
         app.config["DATA_ENCRYPTION_KEYS"], app.config["DATA_INDEX_KEY"]
     )
     import sunshine.schema  # noqa: F401  (every model registered before migrations look)
+    from sunshine.dbpool import ping_after_idle
 
     db.init_app(app)
+    with app.app_context():
+        ping_after_idle(db.engine, app.config["DB_PING_AFTER_IDLE_SECONDS"])
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     limiter.init_app(app)

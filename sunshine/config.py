@@ -81,7 +81,8 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         "DATA_ENCRYPTION_KEYS": [k.strip() for k in secret["DATA_ENCRYPTION_KEYS"].split(",")],
         "DATA_INDEX_KEY": secret["DATA_INDEX_KEY"],
         "SQLALCHEMY_DATABASE_URI": database_url(env.get("DATABASE_URL", default_db)),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Pooled connections are checked before use only after they sat idle (sunshine.dbpool).
+        "DB_PING_AFTER_IDLE_SECONDS": float(env.get("DB_PING_AFTER_IDLE_SECONDS", 5)),
         "REDIS_URL": redis_url,
         # auto: RQ when Redis answers, else run jobs in-process; rq / inline force one.
         "QUEUE_MODE": env.get("QUEUE_MODE", "auto"),

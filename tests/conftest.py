@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
 from sunshine import create_app
 from sunshine.extensions import db, limiter
@@ -24,6 +24,14 @@ from tests.factories import Factories
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
+
+
+PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+# For tests about PostgreSQL itself, run in both passes of CI (the SQLite pass too).
+needs_postgresql = pytest.mark.skipif(
+    not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql") and os.environ.get("CI") != "true",
+    reason="PostgreSQL runs in the PostgreSQL pass of .ci/run (set TEST_DATABASE_URL to run it here)",
+)
 
 
 def make_test_env(tmp: Path, database_url: str) -> dict[str, str]:
@@ -51,8 +59,6 @@ def _reset_schema(app: Flask) -> None:
 @contextmanager
 def scratch_postgres_database(url: str) -> Iterator[str]:
     """A database of this run's own beside ``url``'s, so concurrent runs never share tables."""
-    from sqlalchemy import create_engine
-
     name = f"{url.rsplit('/', 1)[1]}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:

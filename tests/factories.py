@@ -59,7 +59,7 @@ class Factories:
                 contact_email=email,
                 **intake,
             ),
-            desk=filing.desk("RECORDS"),
+            unit_code="RECORDS",
             channel=Channel.WEB,
             custodian_received_on=received_on,
         )

@@ -17,7 +17,7 @@ from sunshine.extensions import csrf, db, limiter
 from sunshine.records import filing, services
 from sunshine.records.models import Channel, RecordsRequest
 from sunshine.records.states import Status
-from sunshine.records.web import PUBLIC_ACTIONS, intake_desk
+from sunshine.records.web import PUBLIC_ACTIONS, file_at_records_unit
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # token-authenticated JSON, never a browser form
@@ -69,7 +69,7 @@ def file_request():
         contact_address=data.contact.address,
     )
     try:
-        filed = filing.file_request(None, intake, desk=intake_desk(), channel=Channel.API)
+        filed = file_at_records_unit(None, intake, channel=Channel.API)
     except services.RequestError as exc:
         db.session.rollback()
         return _fail(400, str(exc))

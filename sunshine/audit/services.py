@@ -86,26 +86,44 @@ def _chain_pending(session: Session) -> None:
     Plain INSERT and UPDATE statements rather than the unit of work: this runs in every
     transaction that records anything, and the lock is held from here to the commit.
     """
-    pending = session.info.pop(_PENDING, None)
+    pending = take_pending(session)
     if not pending:
         return
     connection = session.connection()  # Core, not the ORM: no entities are loaded or flushed here
+    rows, head = chain(pending, lock_head(connection))
+    connection.execute(insert(AuditEvent.__table__), rows)
+    connection.execute(_MOVE_HEAD, {"last_seq": head[0], "last_hash": head[1]})
+
+
+Head = tuple[int, str]  # the last event's seq and hash
+
+
+def take_pending(session: Session) -> list[AuditEvent]:
+    """This transaction's events not yet chained (they are then the caller's to write)."""
+    return session.info.pop(_PENDING, None) or []
+
+
+def lock_head(connection) -> Head:
+    """Lock the head row until the transaction ends and return it (made, for a new log)."""
     head_row = connection.execute(_LOCK_HEAD).first()
     if head_row is None:
-        last_seq, last_hash = 0, GENESIS_HASH
         connection.execute(
-            insert(AuditHead.__table__), {"id": HEAD_ID, "last_seq": 0, "last_hash": last_hash}
+            insert(AuditHead.__table__), {"id": HEAD_ID, "last_seq": 0, "last_hash": GENESIS_HASH}
         )
-    else:
-        last_seq, last_hash = head_row
+        return 0, GENESIS_HASH
+    return head_row[0], head_row[1]
+
+
+def chain(events: list[AuditEvent], head: Head) -> tuple[list[dict[str, Any]], Head]:
+    """Place ``events`` after ``head``: their rows to insert, and the head that follows them."""
+    last_seq, last_hash = head
     rows = []
-    for item in pending:
+    for item in events:
         item.seq, item.prev_hash = last_seq + 1, last_hash
         item.hash = compute_hash(item)
         last_seq, last_hash = item.seq, item.hash
         rows.append({column: getattr(item, column) for column in _EVENT_COLUMNS})
-    connection.execute(insert(AuditEvent.__table__), rows)
-    connection.execute(_MOVE_HEAD, {"last_seq": last_seq, "last_hash": last_hash})
+    return rows, (last_seq, last_hash)
 
 
 _EVENT_COLUMNS = [c.key for c in AuditEvent.__table__.columns if c.key != "id"]

@@ -13,11 +13,11 @@ from sunshine.audit.queries import case_history
 from sunshine.authz import Permission, requires, units_where
 from sunshine.extensions import db
 from sunshine.letters.services import letters_for
-from sunshine.records import duplicates, filing, forms, services, workflow
+from sunshine.records import duplicates, forms, services, workflow
 from sunshine.records.citations import load_citations
 from sunshine.records.models import Channel, RecordsRequest
 from sunshine.records.states import Action, available_actions
-from sunshine.records.web import bp, intake_desk, intake_from, send_letter
+from sunshine.records.web import bp, file_at_records_unit, intake_from, send_letter
 from sunshine.timeutil import utcnow
 
 
@@ -42,10 +42,9 @@ def staff_new():
                 )
             if form.custodian_received_on.data > utcnow().date():
                 raise services.RequestError("The date the custodian received it cannot be in the future.")
-            filed = filing.file_request(
+            filed = file_at_records_unit(
                 current_user,
                 intake_from(form),
-                desk=intake_desk(),
                 channel=Channel(form.channel.data),
                 first_received_at=_noon(form.first_received_on.data),
                 custodian_received_on=form.custodian_received_on.data,

@@ -20,14 +20,16 @@ from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
 from flask import render_template
-from sqlalchemy import ColumnElement, String, and_, bindparam, inspect, literal_column, select, text
+from sqlalchemy import DateTime, Integer, String, and_, bindparam, cast, func, inspect, literal, select, text
+from sqlalchemy.dialects.postgresql import REGCLASS
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
 
 from sunshine import calendar as cal
-from sunshine.audit.services import record
+from sunshine.audit.services import Head, record
+from sunshine.audit.together import locking_head, make_head, values_of, write_with_events
 from sunshine.clocks import services as clocks
-from sunshine.clocks.models import ClockPolicySetting
+from sunshine.clocks.models import ClockPolicySetting, ClosureDay
 from sunshine.clocks.policies import DEFAULT_POLICIES, ClockKind, ClockPolicy, with_overrides
 from sunshine.extensions import db
 from sunshine.jobs.queue import nudge, nudge_after_commit, nudge_taken
@@ -73,8 +75,8 @@ class BodyRef(NamedTuple):
 class Desk:
     """Where new requests land: the records unit, its body, and the response clock's rules there.
 
-    Read afresh for every filing (two queries), never cached, so a closure day or a
-    policy change applies to the very next request.
+    Read afresh for every filing, never cached, so a closure day or a policy change
+    applies to the very next request.
     """
 
     unit_id: int
@@ -98,22 +100,84 @@ class Filed:
         return db.session.get(RecordsRequest, self.request_id)
 
 
-_DESK = (
-    select(
-        Unit.id, PublicBody.id, PublicBody.timezone, ClockPolicySetting.length, ClockPolicySetting.long_length
+class NoRecordsUnit(LookupError):
+    """There is no unit with the code requests are filed with: nothing can be filed yet."""
+
+
+@dataclass(frozen=True)
+class _Opening:
+    """What a filing reads before it writes: the desk, and on PostgreSQL its reservations.
+
+    On PostgreSQL one query reads the desk, reserves the request's and clock's ids and a
+    tracking number, and locks and reads the audit log's head, so that everything the
+    filing writes can then go in one statement (``sunshine.audit.together``).
+    """
+
+    desk: Desk
+    request_id: int | None = None
+    clock_id: int | None = None
+    number_year: int | None = None  # the year the reserved number belongs to
+    number: int | None = None
+    head: Head | None = None
+
+
+def _desk_query(*columns):
+    return (
+        select(
+            Unit.id,
+            PublicBody.id,
+            PublicBody.timezone,
+            ClockPolicySetting.length,
+            ClockPolicySetting.long_length,
+            *columns,
+        )
+        .select_from(Unit)
+        .join(Department, Department.id == Unit.department_id)
+        .join(PublicBody, PublicBody.id == Department.body_id)
+        .outerjoin(
+            ClockPolicySetting,
+            and_(
+                ClockPolicySetting.body_id == PublicBody.id,
+                ClockPolicySetting.kind == ClockKind.SUNSHINE_RESPONSE,
+            ),
+        )
+        .where(Unit.code == bindparam("code"))
     )
-    .select_from(Unit)
-    .join(Department, Department.id == Unit.department_id)
-    .join(PublicBody, PublicBody.id == Department.body_id)
-    .outerjoin(
-        ClockPolicySetting,
-        and_(
-            ClockPolicySetting.body_id == PublicBody.id,
-            ClockPolicySetting.kind == ClockKind.SUNSHINE_RESPONSE,
+
+
+_DESK = _desk_query()
+
+# The year of the date received: staff give it; otherwise the year at the body, at ``moment``.
+_RECEIVED_YEAR = func.coalesce(
+    bindparam("year", type_=Integer),
+    cast(
+        func.to_char(
+            func.timezone(PublicBody.timezone, func.timezone("UTC", bindparam("moment", type_=DateTime))),
+            "YYYY",
         ),
-    )
-    .where(Unit.code == bindparam("code"))
+        Integer,
+    ),
 )
+_OPEN_POSTGRESQL = locking_head(
+    _desk_query(
+        select(func.json_object_agg(func.to_char(ClosureDay.day, "YYYY-MM-DD"), ClosureDay.reason))
+        .where(ClosureDay.body_id == PublicBody.id)
+        .scalar_subquery(),
+        _RECEIVED_YEAR,
+        func.nextval(cast(literal("tracking_number_") + cast(_RECEIVED_YEAR, String), REGCLASS)),
+        func.nextval(func.pg_get_serial_sequence("records_request", "id")),
+        func.nextval(func.pg_get_serial_sequence("clock", "id")),
+    )
+)
+
+
+def _make_desk(unit_id, body_id, timezone, length, long_length, calendar) -> Desk:
+    return Desk(
+        unit_id=unit_id,
+        body=BodyRef(body_id, timezone),
+        policy=with_overrides(DEFAULT_POLICIES[ClockKind.SUNSHINE_RESPONSE], length, long_length),
+        calendar=calendar,
+    )
 
 
 def desk(unit_code: str) -> Desk | None:
@@ -121,37 +185,68 @@ def desk(unit_code: str) -> Desk | None:
     row = db.session.connection().execute(_DESK, {"code": unit_code.upper()}).first()
     if row is None:
         return None
-    unit_id, body_id, timezone, length, long_length = row
-    return Desk(
-        unit_id=unit_id,
-        body=BodyRef(body_id, timezone),
-        policy=with_overrides(DEFAULT_POLICIES[ClockKind.SUNSHINE_RESPONSE], length, long_length),
-        calendar=clocks.calendar_for(body_id),
+    return _make_desk(*row, calendar=clocks.calendar_for(row[1]))
+
+
+def _open(unit_code: str, moment: datetime, received_on: date | None) -> _Opening | None:
+    found = desk(unit_code)
+    return None if found is None else _Opening(found)
+
+
+def _open_postgresql(unit_code: str, moment: datetime, received_on: date | None) -> _Opening | None:
+    # The sequence of every year the date received can fall in (time zones are within 15 hours of UTC).
+    if received_on is not None:
+        years = {received_on.year}
+    else:
+        years = {(moment + timedelta(hours=hours)).year for hours in (-15, 0, 15)}
+    for year in years:
+        _year_sequence(year)
+    parameters = {
+        "code": unit_code.upper(),
+        "moment": moment,
+        "year": received_on.year if received_on else None,
+    }
+    row = db.session.connection().execute(_OPEN_POSTGRESQL, parameters).first()
+    if row is None:
+        if desk(unit_code) is None:
+            return None
+        make_head()  # a new audit log: give it its head, then read again
+        row = db.session.connection().execute(_OPEN_POSTGRESQL, parameters).one()
+    closures, year, number, request_id, clock_id, last_seq, last_hash = row[5:]
+    days = {date.fromisoformat(day): reason for day, reason in (closures or {}).items()}
+    return _Opening(
+        _make_desk(*row[:5], calendar=cal.BusinessCalendar.missouri(days)),
+        request_id=request_id,
+        clock_id=clock_id,
+        number_year=year,
+        number=number,
+        head=(last_seq, last_hash),
     )
 
 
-def _tracking_number(year: int) -> str | ColumnElement[str]:
-    """The next number of ``year``, e.g. ``2026-000123``: unique, increasing, restarting each year.
+def _take_number(year: int) -> str:
+    """The next tracking number of ``year``, e.g. ``2026-000123``: unique, increasing, restarting each year.
 
     On PostgreSQL each year has its own sequence: ``nextval`` takes no row lock and is not
     undone by a rollback, so filings run side by side and a filing that fails leaves a gap
-    in the numbers. There this returns the SQL that takes and formats the number, for the
-    request's own INSERT to evaluate (no round trip of its own). SQLite has one writer at a
-    time anyway, so there a counter row per year is bumped in the filing's transaction and
-    the number itself is returned.
+    in the numbers (there a filing reserves its number with the rest of its first query;
+    this is for a reservation of the wrong year). SQLite has one writer at a time anyway,
+    so there a counter row per year is bumped in the filing's transaction.
     """
     if db.session.get_bind().dialect.name == "postgresql":
-        # Built from the integer year only (checked in _year_sequence), never from input text.
-        padded = "lpad(n::text, greatest(6, length(n::text)), '0')"
-        sql = f"(SELECT '{year}-' || {padded} FROM nextval('{_year_sequence(year)}') AS n)"  # noqa: S608
-        return literal_column(sql, String)
+        sql = f"SELECT nextval('{_year_sequence(year)}')"  # noqa: S608 - the name is built from the int year
+        return _format_number(year, db.session.execute(text(sql)).scalar_one())
     bump = (
         sqlite_insert(TrackingCounter)
         .values(year=year, last=1)
         .on_conflict_do_update(index_elements=["year"], set_={"last": TrackingCounter.last + 1})
         .returning(TrackingCounter.last)
     )
-    return f"{year}-{db.session.execute(bump).scalar_one():06d}"
+    return _format_number(year, db.session.execute(bump).scalar_one())
+
+
+def _format_number(year: int, number: int) -> str:
+    return f"{year}-{number:06d}"  # at least six digits, never cut: 2026-1000000 follows 2026-999999
 
 
 def set_last_tracking_number(year: int, last: int) -> None:
@@ -207,52 +302,54 @@ def _trimmed(text: str | None) -> str | None:
     return (text or "").strip() or None
 
 
-def _insert(row: Any, computed: dict[str, ColumnElement] | None = None) -> None:
-    """INSERT a new model instance with one statement, bypassing the unit of work.
+def _insert(row: Any) -> None:
+    """INSERT a new model instance with one statement, bypassing the unit of work (SQLite's path).
 
-    The instance stays out of the session, with its id (and any ``computed`` column, SQL
-    the database evaluates) set from the statement's RETURNING, so audit events can name
-    it. Column defaults apply as for any insert; values go through the columns' types (so
-    encrypted columns are encrypted).
+    The instance stays out of the session, with its id set from the statement's RETURNING,
+    so audit events can name it. Column defaults apply as for any insert; values go
+    through the columns' types (so encrypted columns are encrypted).
     """
     table = row.__table__
-    computed = computed or {}
-    values = {
-        key: value for key, value in inspect(row).dict.items() if key in table.c and key not in computed
-    }
-    statement = table.insert().values(computed).returning(table.c.id, *(table.c[key] for key in computed))
-    returned = db.session.connection().execute(statement, values).one()
-    row.id = returned[0]
-    for key, value in zip(computed, returned[1:], strict=True):
-        setattr(row, key, value)
+    values = {key: value for key, value in inspect(row).dict.items() if key in table.c}
+    row.id = db.session.connection().execute(table.insert().returning(table.c.id), values).scalar_one()
 
 
 def file_request(
     actor,
     intake: Intake,
     *,
-    desk: Desk,
+    unit_code: str,
     channel: Channel,
     first_received_at: datetime | None = None,
     custodian_received_on: date | None = None,
 ) -> Filed:
-    """Record a new request and start its 3-business-day response clock, in one transaction.
+    """Record a new request at the unit ``unit_code`` and start its 3-business-day response clock.
 
-    ``first_received_at`` (naive UTC) is when it reached the body; the clock starts
-    from ``custodian_received_on``, the local date the custodian received it (today
-    for web and API requests). Requests by any other channel are keyed in by staff.
+    One transaction; on PostgreSQL two statements (one to read, one to write). Raises
+    NoRecordsUnit if there is no such unit. ``first_received_at`` (naive UTC) is when it
+    reached the body; the clock starts from ``custodian_received_on``, the local date the
+    custodian received it (today for web and API requests). Requests by any other
+    channel are keyed in by staff.
     """
     _check(intake)
     arrived = first_received_at or utcnow()
-    received_on = custodian_received_on or clocks.local_today(
-        desk.body, arrived if channel in (Channel.WEB, Channel.API) else None
-    )
-    if arrived.year < FIRST_YEAR or received_on.year < FIRST_YEAR:
+    if arrived.year < FIRST_YEAR or (custodian_received_on or arrived).year < FIRST_YEAR:
         raise RequestError(f"Check the dates received: nothing is received before {FIRST_YEAR}.")
+    moment = arrived if channel in (Channel.WEB, Channel.API) else utcnow()
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    opening = (_open_postgresql if postgresql else _open)(unit_code, moment, custodian_received_on)
+    if opening is None:
+        raise NoRecordsUnit(unit_code)
+    desk = opening.desk
+    received_on = custodian_received_on or clocks.local_today(desk.body, moment)
+    if opening.number_year == received_on.year:
+        number = _format_number(received_on.year, opening.number)
+    else:  # SQLite; or PostgreSQL's clock and Python's disagree on the year at the body
+        number = _take_number(received_on.year)
     token = secrets.token_urlsafe(24)
-    number = _tracking_number(received_on.year)
     request = RecordsRequest(
-        tracking_number=number if isinstance(number, str) else None,
+        id=opening.request_id,
+        tracking_number=number,
         body_id=desk.body.id,
         unit_id=desk.unit_id,
         requester_id=actor.id if actor is not None and not actor.is_staff else None,
@@ -275,20 +372,24 @@ def file_request(
         # Kept (encrypted) only until the receipt email carries it; never when there is no email.
         pending_access_token=token if _trimmed(intake.contact_email) else None,
     )
-    _insert(request, computed={} if isinstance(number, str) else {"tracking_number": number})
+    if not postgresql:
+        _insert(request)
     clock = clocks.new_clock(
         kind=ClockKind.SUNSHINE_RESPONSE,
         case_type=CASE_TYPE,
         case_id=request.id,
         body=desk.body,
         unit_id=desk.unit_id,
-        label=request.tracking_number,
+        label=number,
         started_on=received_on,
         policy=desk.policy,
         calendar=desk.calendar,
         verb="Received",
     )
-    _insert(clock)
+    if postgresql:
+        clock.id = opening.clock_id
+    else:
+        _insert(clock)
     clocks.record_start(actor, clock)
     record(
         actor,
@@ -296,9 +397,11 @@ def file_request(
         request,
         details={"channel": channel.value, "due_on": clock.due_on.isoformat()},
     )
+    if postgresql:
+        write_with_events([values_of(request), values_of(clock)], opening.head)
     nudge_after_commit(RECEIPTS_JOB)
     db.session.commit()
-    return Filed(request.id, token, request.tracking_number, Status.RECEIVED, received_on, clock.due_on)
+    return Filed(request.id, token, number, Status.RECEIVED, received_on, clock.due_on)
 
 
 def send_receipts(batch: int = 100) -> int:

@@ -9,9 +9,9 @@ from flask_wtf import FlaskForm
 from sunshine.audit.queries import case_history
 from sunshine.extensions import db, limiter
 from sunshine.letters.services import letters_for
-from sunshine.records import filing, forms, services, workflow
+from sunshine.records import forms, services, workflow
 from sunshine.records.models import Channel
-from sunshine.records.web import PUBLIC_ACTIONS, bp, intake_desk, intake_from, send_letter
+from sunshine.records.web import PUBLIC_ACTIONS, bp, file_at_records_unit, intake_from, send_letter
 
 
 @bp.route("/requests/new", methods=["GET", "POST"])
@@ -20,10 +20,9 @@ def new_request():
     form = forms.RequestForm()
     if form.validate_on_submit():
         try:
-            filed = filing.file_request(
+            filed = file_at_records_unit(
                 current_user if current_user.is_authenticated else None,
                 intake_from(form),
-                desk=intake_desk(),
                 channel=Channel.WEB,
             )
         except services.RequestError as exc:

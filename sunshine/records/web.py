@@ -50,14 +50,16 @@ def intake_from(form: forms.RequestForm) -> filing.Intake:
     )
 
 
-def intake_desk() -> filing.Desk:
-    desk = filing.desk(current_app.config["RECORDS_UNIT_CODE"])
-    if desk is None:
+def file_at_records_unit(actor, intake: filing.Intake, **how) -> filing.Filed:
+    """File a request at the unit that takes requests (RECORDS_UNIT_CODE); 503 if there is none yet."""
+    try:
+        return filing.file_request(actor, intake, unit_code=current_app.config["RECORDS_UNIT_CODE"], **how)
+    except filing.NoRecordsUnit:
+        db.session.rollback()
         abort(
             503,
             "Requests cannot be taken yet: no records unit is set up. Please contact the office directly.",
         )
-    return desk
 
 
 def send_letter(record: RecordsRequest, letter_id: int):

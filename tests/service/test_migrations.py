@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect, text
 
 from sunshine import create_app
 from sunshine.extensions import db
-from tests.conftest import make_test_env
-
-PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-needs_postgresql = pytest.mark.skipif(
-    not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql") and os.environ.get("CI") != "true",
-    reason="PostgreSQL runs in the PostgreSQL pass of .ci/run (set TEST_DATABASE_URL to run it here)",
-)
+from tests.conftest import PG_ADMIN_URL, make_test_env, needs_postgresql, scratch_postgres_database
 
 
 def _assert_upgrade_matches_models(url: str, tmp_path: Path) -> None:
@@ -46,29 +35,15 @@ def test_migrations_upgrade_an_empty_sqlite_database(tmp_path: Path) -> None:
 
 
 @needs_postgresql
-def test_migrations_upgrade_an_empty_postgresql_database(tmp_path: Path) -> None:
-    with _empty_postgresql_database() as url:
+def test_migrations_upgrade_an_scratch_postgres_database(tmp_path: Path) -> None:
+    with scratch_postgres_database(PG_ADMIN_URL) as url:
         _assert_upgrade_matches_models(url, tmp_path)
-
-
-@contextmanager
-def _empty_postgresql_database() -> Iterator[str]:
-    name = f"sunshine_migrate_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @needs_postgresql
 def test_tracking_numbers_continue_across_the_move_to_sequences_and_back(tmp_path: Path) -> None:
     """0012 moves PostgreSQL's counter rows into per-year sequences; its downgrade moves them back."""
-    with _empty_postgresql_database() as url:
+    with scratch_postgres_database(PG_ADMIN_URL) as url:
         app = create_app(env=make_test_env(tmp_path, url))
         with app.app_context():
             upgrade(revision="0011_fee_schedule")

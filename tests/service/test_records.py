@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
+from sunshine.audit.models import AuditEvent, AuditHead
+from sunshine.audit.services import HEAD_ID, verify_chain
 from sunshine.clocks import services as clocks
 from sunshine.clocks import sweep
 from sunshine.clocks.models import Clock
@@ -15,7 +17,7 @@ from sunshine.extensions import db
 from sunshine.notifications.models import OutboxMessage
 from sunshine.records import filing
 from sunshine.records import services as records
-from sunshine.records.models import Delivery, RecordsRequest
+from sunshine.records.models import Channel, Delivery, RecordsRequest
 from sunshine.records.states import Status, TransitionError
 
 
@@ -44,8 +46,6 @@ def test_filing_issues_a_tracking_number_and_starts_the_three_day_clock(factorie
 def test_requests_filed_at_the_same_moment_get_distinct_consecutive_numbers(app, factories) -> None:
     import threading
 
-    from sunshine.records.models import Channel
-
     factories.unit("RECORDS")
     numbers, failures, start = [], [], threading.Barrier(6)
 
@@ -56,7 +56,7 @@ def test_requests_filed_at_the_same_moment_get_distinct_consecutive_numbers(app,
                 filed = filing.file_request(
                     None,
                     filing.Intake(description=f"Dispatch log {n}"),
-                    desk=filing.desk("RECORDS"),
+                    unit_code="RECORDS",
                     channel=Channel.WEB,
                     custodian_received_on=date(2026, 3, 3),
                 )
@@ -73,8 +73,60 @@ def test_requests_filed_at_the_same_moment_get_distinct_consecutive_numbers(app,
         thread.join(timeout=60)
     assert failures == []
     assert sorted(numbers) == [f"2026-{n:06d}" for n in range(1, 7)]
+    # Filings take turns at the audit log's head: the chain holds, each with its own clock.
+    assert verify_chain() is None
+    labels = db.session.scalars(select(Clock.label).where(Clock.kind == ClockKind.SUNSHINE_RESPONSE)).all()
+    assert sorted(labels) == sorted(numbers)
+    filed_events = db.session.scalar(
+        select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "request.filed")
+    )
+    assert filed_events == 6
     stored = db.session.scalars(select(RecordsRequest.tracking_number).order_by(RecordsRequest.id))
     assert sorted(stored) == sorted(numbers)
+
+
+def test_a_closure_day_of_the_body_moves_the_due_date_of_the_next_filing(factories) -> None:
+    from sunshine.clocks.closures import add_closure
+
+    unit = factories.unit("RECORDS")
+    add_closure(None, unit.department.body, date(2026, 2, 13), "Water main repair at City Hall")
+    db.session.commit()
+    filed = factories.request(received_on=date(2026, 2, 10))
+    # Tue 10 -> Wed 18 Feb: past Lincoln Day (Thu 12), the closure (Fri 13), Washington's Birthday (Mon 16)
+    assert filed.response_due == date(2026, 2, 18)
+    assert "Water main repair" in records.response_clock(filed.request).explanation
+
+
+def test_the_first_filing_of_a_new_audit_log_starts_the_chain(factories) -> None:
+    factories.unit("RECORDS")
+    db.session.execute(text("DELETE FROM audit_event"))
+    db.session.execute(text("DELETE FROM audit_head"))
+    db.session.commit()
+    filed = factories.request(received_on=date(2026, 3, 3))
+    assert filed.tracking_number == "2026-000001"
+    events = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.seq)).all()
+    assert events[:2] == ["clock.started", "request.filed"]
+    assert db.session.get(AuditHead, HEAD_ID).last_seq == len(events)
+    assert verify_chain() is None
+
+
+def test_the_number_comes_from_the_year_the_request_was_received_there(factories, monkeypatch) -> None:
+    """The year is the body's local year; should the database's reckoning of it differ, ours wins."""
+    factories.unit("RECORDS")
+    monkeypatch.setattr(filing.clocks, "local_today", lambda body, moment=None: date(2027, 1, 1))
+    filed = filing.file_request(
+        None, filing.Intake(description="Dispatch log"), unit_code="RECORDS", channel=Channel.WEB
+    )
+    assert (filed.tracking_number, filed.received_on) == ("2027-000001", date(2027, 1, 1))
+
+
+def test_filing_at_a_unit_that_does_not_exist_writes_nothing(factories) -> None:
+    with pytest.raises(filing.NoRecordsUnit):
+        filing.file_request(
+            None, filing.Intake(description="Dispatch log"), unit_code="NOPE", channel=Channel.WEB
+        )
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(RecordsRequest)) == 0
 
 
 def test_tracking_numbers_restart_each_year(factories) -> None:
