@@ -22,9 +22,8 @@ from sunshine.timeutil import utcnow
 HEAD_ID = 1
 
 
-def _canonical(event: AuditEvent) -> bytes:
-    payload = {
-        "seq": event.seq,
+def _content(event: AuditEvent) -> dict[str, Any]:
+    return {
         "occurred_at": event.occurred_at.isoformat(timespec="microseconds"),
         "actor_id": event.actor_id,
         "actor_kind": event.actor_kind,
@@ -32,9 +31,25 @@ def _canonical(event: AuditEvent) -> bytes:
         "object_type": event.object_type,
         "object_id": event.object_id,
         "details": event.details,
-        "prev_hash": event.prev_hash,
     }
-    return json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str).encode()
+
+
+def _dumps(payload: dict[str, Any]) -> str:
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def _canonical(event: AuditEvent) -> bytes:
+    return _dumps({**_content(event), "seq": event.seq, "prev_hash": event.prev_hash}).encode()
+
+
+def canonical_before_link(event: AuditEvent) -> str:
+    """The event's canonical form up to its link, for chaining where only the database knows the head.
+
+    ``prev_hash`` and ``seq`` sort after every other key, so the canonical form is this
+    + prev_hash + ``'","seq":'`` + seq + ``"}"``, all ASCII; its SHA-256 is what
+    ``compute_hash`` gives once seq and prev_hash are set (tests hold the two together).
+    """
+    return _dumps(_content(event))[:-1] + ',"prev_hash":"'
 
 
 def compute_hash(event: AuditEvent) -> str:

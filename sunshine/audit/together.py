@@ -1,21 +1,28 @@
-"""New rows and their audit events written in one PostgreSQL statement.
+"""New rows and their audit events written in one PostgreSQL statement, chained by the database.
 
-For the busiest write (a filing), where round trips are most of the cost. Chaining at
-commit takes three (lock the head, insert the events, move the head) after the rows'
-own inserts. Here the caller's first query also locks the log's head and reads it
-(``locking_head``); the events are hashed onto it, and one statement inserts the rows
-and the events and moves the head:
+For the busiest write (a filing), where round trips and waiting are most of the cost.
+Chaining at commit takes three round trips (lock the head, insert the events, move the
+head) after the rows' own inserts, and holds the head's lock across them. Here one
+statement does it all: it locks the head, links each event to the one before in SQL,
+inserts the rows and the events, and moves the head:
 
-    WITH write_1 AS (INSERT INTO records_request (...) VALUES (...)),
+    WITH link_0 AS MATERIALIZED (SELECT last_seq AS seq, last_hash AS hash
+                                 FROM audit_head WHERE id = 1 FOR UPDATE),
+         link_1 AS MATERIALIZED (SELECT seq + 1 AS seq, hash AS prev_hash,
+                                 encode(sha256(convert_to(:e1_canonical || hash || '","seq":'
+                                        || (seq + 1) || '}', 'UTF8')), 'hex') AS hash FROM link_0),
+         link_2 AS MATERIALIZED (... FROM link_1),
+         write_1 AS (INSERT INTO records_request (...) VALUES (...)),
          write_2 AS (INSERT INTO clock (...) VALUES (...)),
-         write_3 AS (INSERT INTO audit_event (...) VALUES (...)), ...
-    UPDATE audit_head SET last_seq = ..., last_hash = ... WHERE audit_head.id = 1
+         event_1 AS (INSERT INTO audit_event (...) SELECT ..., seq, prev_hash, hash FROM link_1),
+         event_2 AS (... FROM link_2)
+    UPDATE audit_head SET last_seq = (SELECT seq FROM link_2), last_hash = (SELECT hash FROM link_2)
+    WHERE id = 1 RETURNING last_seq
 
-So filings take turns from their first query to their commit, as every writer of the log
-does from its chaining to its commit. (Reading the head without the lock and moving it
-only if unmoved was tried: two workers then collided on a third of filings, and the
-retries cost more than the waiting.) The statement has the same shape every time a given
-write runs, so SQLAlchemy builds and compiles it once.
+Python supplies each event's canonical form up to its link (``canonical_before_link``),
+so the hash is the very one ``compute_hash`` gives and ``verify_chain`` checks. The lock
+is held only from this statement to the commit, with no Python work in between. The
+statement has the same shape every time a given write runs, so it is built once.
 """
 
 from __future__ import annotations
@@ -23,30 +30,28 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from sqlalchemy import Select, Table, bindparam, insert, inspect, select, true, update
+from sqlalchemy import String, Table, bindparam, cast, func, insert, inspect, literal, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 
-from sunshine.audit.models import AuditEvent, AuditHead
-from sunshine.audit.services import HEAD_ID, Head, chain, lock_head, take_pending
+from sunshine.audit.models import GENESIS_HASH, AuditEvent, AuditHead
+from sunshine.audit.services import HEAD_ID, canonical_before_link, take_pending
 from sunshine.extensions import db
 
+_HEAD = AuditHead.__table__
+_EVENTS = AuditEvent.__table__
+# What Python gives of each event; seq, prev_hash and hash come from the chain in SQL.
+_EVENT_COLUMNS = ("occurred_at", "actor_id", "actor_kind", "action", "object_type", "object_id", "details")
 
-def locking_head(query: Select) -> Select:
-    """``query`` with the log's head as two more columns, locked until the transaction ends.
-
-    It then returns no row while the log has no head (a new database): call ``make_head``.
-    The lock is taken in a CTE of its own: a ``FOR UPDATE`` on the query itself would, after
-    waiting for another filing, evaluate its columns a second time (and take every
-    ``nextval`` in them twice).
-    """
-    head = AuditHead.__table__
-    locked = select(head.c.last_seq, head.c.last_hash).where(head.c.id == HEAD_ID).with_for_update()
-    locked = locked.cte("head_locked")
-    return query.add_columns(locked.c.last_seq, locked.c.last_hash).join(locked, true())
+HAS_HEAD = select(_HEAD.c.id).where(_HEAD.c.id == HEAD_ID).exists()
 
 
 def make_head() -> None:
-    """Give a new log its head row (the caller's transaction then holds its lock)."""
-    lock_head(db.session.connection())
+    """Give a new log its head row, so ``write_with_events`` has a head to move.
+
+    Two first filings at once both find no head: the second insert gives way to the first.
+    """
+    genesis = postgresql_insert(_HEAD).values(id=HEAD_ID, last_seq=0, last_hash=GENESIS_HASH)
+    db.session.execute(genesis.on_conflict_do_nothing(index_elements=[_HEAD.c.id]))
 
 
 def values_of(instance: Any) -> tuple[Table, dict[str, Any]]:
@@ -64,34 +69,70 @@ def values_of(instance: Any) -> tuple[Table, dict[str, Any]]:
     return table, values
 
 
-def write_with_events(rows: list[tuple[Table, dict[str, Any]]], head: Head) -> None:
+def write_with_events(rows: list[tuple[Table, dict[str, Any]]]) -> None:
     """Insert ``rows`` and this transaction's pending audit events in one statement (PostgreSQL).
 
-    ``head`` is the log's head as read under its lock (``locking_head``) in this transaction.
-    Rows must carry their ids (from their sequences), since events name them before the insert.
+    Rows must carry their ids (from their sequences), since events name them before the
+    insert. The log must have its head row (``HAS_HEAD``, ``make_head``).
     """
-    event_rows, new_head = chain(take_pending(db.session), head)
-    writes = [*rows, *((_EVENTS, row) for row in event_rows)]
-    parameters = {"new_seq": new_head[0], "new_hash": new_head[1]}
-    for number, (_, values) in enumerate(writes, start=1):
+    events = take_pending(db.session)
+    parameters = {}
+    for number, (_, values) in enumerate(rows, start=1):
         parameters.update({f"w{number}_{key}": value for key, value in values.items()})
-    statement = _statement(tuple((table, tuple(values)) for table, values in writes))
-    db.session.connection().execute(statement, parameters)
+    for number, event in enumerate(events, start=1):
+        parameters.update({f"e{number}_{key}": getattr(event, key) for key in _EVENT_COLUMNS})
+        parameters[f"e{number}_canonical"] = canonical_before_link(event)
+    statement = _statement(tuple((table, tuple(values)) for table, values in rows), len(events))
+    moved = db.session.connection().execute(statement, parameters).first()
+    if moved is None:  # no head: raise before anything is committed, so no row goes without its events
+        raise RuntimeError("The audit log has no head row")
 
 
 @functools.cache
-def _statement(shape: tuple[tuple[Table, tuple[str, ...]], ...]):
-    """The statement for writes of this shape (each table and its columns), built once."""
-    head = AuditHead.__table__
-    statement = (
-        update(head)
-        .where(head.c.id == HEAD_ID)
-        .values(last_seq=bindparam("new_seq"), last_hash=bindparam("new_hash"))
+def _statement(shape: tuple[tuple[Table, tuple[str, ...]], ...], events: int):
+    """The statement for ``shape`` (each table and its columns) and ``events`` events, built once."""
+    link = (
+        select(_HEAD.c.last_seq.label("seq"), _HEAD.c.last_hash.label("hash"))
+        .where(_HEAD.c.id == HEAD_ID)
+        .with_for_update()
+        .cte("link_0")
+        .prefix_with("MATERIALIZED")
     )
+    ctes = []
+    for number in range(1, events + 1):
+        seq = link.c.seq + 1
+        canonical = (
+            bindparam(f"e{number}_canonical", type_=String)
+            + link.c.hash
+            + literal('","seq":')
+            + cast(seq, String)
+            + literal("}")
+        )
+        hashed = func.encode(func.sha256(func.convert_to(canonical, "UTF8")), "hex")
+        link = (
+            select(seq.label("seq"), link.c.hash.label("prev_hash"), hashed.label("hash"))
+            .cte(f"link_{number}")
+            .prefix_with("MATERIALIZED")
+        )
+        # INSERT ... SELECT infers no types from the target: each value is cast to its column's.
+        given = [
+            cast(bindparam(f"e{number}_{key}", type_=_EVENTS.c[key].type), _EVENTS.c[key].type)
+            for key in _EVENT_COLUMNS
+        ]
+        columns = [_EVENTS.c[key] for key in (*_EVENT_COLUMNS, "seq", "prev_hash", "hash")]
+        chained = select(*given, link.c.seq, link.c.prev_hash, link.c.hash)
+        ctes.append(insert(_EVENTS).from_select(columns, chained).cte(f"event_{number}"))
     for number, (target, keys) in enumerate(shape, start=1):
         values = {key: bindparam(f"w{number}_{key}", type_=target.c[key].type) for key in keys}
-        statement = statement.add_cte(insert(target).values(values).cte(f"write_{number}"))
+        ctes.insert(number - 1, insert(target).values(values).cte(f"write_{number}"))
+    statement = (
+        update(_HEAD)
+        .where(_HEAD.c.id == HEAD_ID)
+        .values(
+            last_seq=select(link.c.seq).scalar_subquery(), last_hash=select(link.c.hash).scalar_subquery()
+        )
+        .returning(_HEAD.c.last_seq)
+    )
+    for cte in ctes:
+        statement = statement.add_cte(cte)
     return statement
-
-
-_EVENTS = AuditEvent.__table__

@@ -26,8 +26,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
 
 from sunshine import calendar as cal
-from sunshine.audit.services import Head, record
-from sunshine.audit.together import locking_head, make_head, values_of, write_with_events
+from sunshine.audit.services import record
+from sunshine.audit.together import HAS_HEAD, make_head, values_of, write_with_events
 from sunshine.clocks import services as clocks
 from sunshine.clocks.models import ClockPolicySetting, ClosureDay
 from sunshine.clocks.policies import DEFAULT_POLICIES, ClockKind, ClockPolicy, with_overrides
@@ -109,8 +109,8 @@ class _Opening:
     """What a filing reads before it writes: the desk, and on PostgreSQL its reservations.
 
     On PostgreSQL one query reads the desk, reserves the request's and clock's ids and a
-    tracking number, and locks and reads the audit log's head, so that everything the
-    filing writes can then go in one statement (``sunshine.audit.together``).
+    tracking number, so that everything the filing writes, audit events included, can
+    then go in one statement (``sunshine.audit.together``).
     """
 
     desk: Desk
@@ -118,7 +118,7 @@ class _Opening:
     clock_id: int | None = None
     number_year: int | None = None  # the year the reserved number belongs to
     number: int | None = None
-    head: Head | None = None
+    has_head: bool = True  # whether the audit log has its head row yet
 
 
 def _desk_query(*columns):
@@ -158,16 +158,15 @@ _RECEIVED_YEAR = func.coalesce(
         Integer,
     ),
 )
-_OPEN_POSTGRESQL = locking_head(
-    _desk_query(
-        select(func.json_object_agg(func.to_char(ClosureDay.day, "YYYY-MM-DD"), ClosureDay.reason))
-        .where(ClosureDay.body_id == PublicBody.id)
-        .scalar_subquery(),
-        _RECEIVED_YEAR,
-        func.nextval(cast(literal("tracking_number_") + cast(_RECEIVED_YEAR, String), REGCLASS)),
-        func.nextval(func.pg_get_serial_sequence("records_request", "id")),
-        func.nextval(func.pg_get_serial_sequence("clock", "id")),
-    )
+_OPEN_POSTGRESQL = _desk_query(
+    select(func.json_object_agg(func.to_char(ClosureDay.day, "YYYY-MM-DD"), ClosureDay.reason))
+    .where(ClosureDay.body_id == PublicBody.id)
+    .scalar_subquery(),
+    _RECEIVED_YEAR,
+    func.nextval(cast(literal("tracking_number_") + cast(_RECEIVED_YEAR, String), REGCLASS)),
+    func.nextval(func.pg_get_serial_sequence("records_request", "id")),
+    func.nextval(func.pg_get_serial_sequence("clock", "id")),
+    HAS_HEAD,
 )
 
 
@@ -208,11 +207,8 @@ def _open_postgresql(unit_code: str, moment: datetime, received_on: date | None)
     }
     row = db.session.connection().execute(_OPEN_POSTGRESQL, parameters).first()
     if row is None:
-        if desk(unit_code) is None:
-            return None
-        make_head()  # a new audit log: give it its head, then read again
-        row = db.session.connection().execute(_OPEN_POSTGRESQL, parameters).one()
-    closures, year, number, request_id, clock_id, last_seq, last_hash = row[5:]
+        return None
+    closures, year, number, request_id, clock_id, has_head = row[5:]
     days = {date.fromisoformat(day): reason for day, reason in (closures or {}).items()}
     return _Opening(
         _make_desk(*row[:5], calendar=cal.BusinessCalendar.missouri(days)),
@@ -220,7 +216,7 @@ def _open_postgresql(unit_code: str, moment: datetime, received_on: date | None)
         clock_id=clock_id,
         number_year=year,
         number=number,
-        head=(last_seq, last_hash),
+        has_head=has_head,
     )
 
 
@@ -398,7 +394,9 @@ def file_request(
         details={"channel": channel.value, "due_on": clock.due_on.isoformat()},
     )
     if postgresql:
-        write_with_events([values_of(request), values_of(clock)], opening.head)
+        if not opening.has_head:
+            make_head()  # the first event of a new log
+        write_with_events([values_of(request), values_of(clock)])
     nudge_after_commit(RECEIPTS_JOB)
     db.session.commit()
     return Filed(request.id, token, number, Status.RECEIVED, received_on, clock.due_on)

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-import pytest
-from sqlalchemy import select, text
+import hashlib
+from pathlib import Path
 
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import func, select, text
+
+from sunshine import create_app
 from sunshine.audit.cli import verify_command
 from sunshine.audit.models import AppendOnlyError, AuditEvent
-from sunshine.audit.services import record, verify_chain
+from sunshine.audit.services import canonical_before_link, compute_hash, record, verify_chain
 from sunshine.extensions import db
+from tests.conftest import PG_ADMIN_URL, make_test_env, needs_postgresql, scratch_postgres_database
 
 
 def _write_events(count: int) -> list[AuditEvent]:
@@ -104,3 +110,44 @@ def test_verify_command_exits_1_on_tampering(app, runner) -> None:
     bad = runner.invoke(verify_command)
     assert bad.exit_code == 1
     assert "event 1" in bad.output
+
+
+DETAILS = {"quote": 'a "quoted" word', "unicode": "Zoë’s café", "nested": {"b": [1, 2.5, None]}}
+
+
+def test_the_canonical_form_up_to_the_link_gives_the_hash_of_the_whole(app_ctx) -> None:
+    event = record(None, "test.event", object_type="thing", object_id=7, details=DETAILS)
+    db.session.rollback()
+    event.seq, event.prev_hash = 41, "ab" * 32
+    linked = canonical_before_link(event) + event.prev_hash + '","seq":41}'
+    assert linked.isascii()
+    assert hashlib.sha256(linked.encode()).hexdigest() == compute_hash(event)
+
+
+@needs_postgresql
+def test_events_chained_by_the_database_verify_like_those_chained_in_python(tmp_path: Path) -> None:
+    """write_with_events links events in SQL; verify_chain (in Python) must find the same hashes."""
+    from sunshine.audit.together import HAS_HEAD, make_head, values_of, write_with_events
+    from sunshine.units.models import PublicBody
+
+    with scratch_postgres_database(PG_ADMIN_URL) as url:
+        app = create_app(env=make_test_env(tmp_path, url))
+        with app.app_context():
+            upgrade()
+            assert db.session.scalar(select(HAS_HEAD)) is False
+            make_head()
+            for n in range(3):  # rows and events in one statement, between events chained at commit
+                body = PublicBody(id=100 + n, name=f"Body {n}", slug=f"body-{n}", timezone="America/Chicago")
+                record(
+                    None, "test.sql_chained", object_type="public_body", object_id=body.id, details=DETAILS
+                )
+                record(None, "test.sql_chained", object_type="public_body", object_id=body.id)
+                write_with_events([values_of(body)])
+                db.session.commit()
+                _write_events(2)
+            actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.seq)).all()
+            assert actions == ["test.sql_chained", "test.sql_chained", "test.event", "test.event"] * 3
+            assert db.session.scalar(select(func.count()).select_from(PublicBody)) == 3
+            assert verify_chain() is None
+            db.session.remove()
+            db.engine.dispose()
