@@ -1,11 +1,16 @@
 """Checking pooled database connections before use, only when they may have gone stale.
 
 SQLAlchemy's ``pool_pre_ping`` pings on every checkout: one round trip per web request,
-as many as a whole filing's INSERT. A connection handed back a moment ago is as alive as
-it was then, so this pings only one that has sat idle in the pool for a while (a database
-restart, a firewall dropping idle sessions). A dead one is replaced before the request
-sees it, as with ``pool_pre_ping``. A restart inside the idle window still fails the
-statements already under way, as it would with any setting.
+as many as a whole filing's INSERT. This pings only a connection that has sat idle in
+the pool for a while, which is when connections go stale (a database restarted overnight,
+a firewall dropping idle sessions); a dead one is replaced before the request sees it,
+as with ``pool_pre_ping``.
+
+The trade: after a database restart, a connection last used within the idle window is
+not checked, so the next request on it fails (a 500). SQLAlchemy then drops every
+connection its pool opened before the failure, so each worker process loses about one
+request. With ``pool_pre_ping`` only the statements under way at the restart fail.
+``DB_PING_AFTER_IDLE_SECONDS=0`` pings on every checkout, as before.
 """
 
 from __future__ import annotations

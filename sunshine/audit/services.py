@@ -22,16 +22,14 @@ from sunshine.timeutil import utcnow
 HEAD_ID = 1
 
 
+# An event's content: what its hash covers besides its place in the chain (seq, prev_hash).
+CONTENT_COLUMNS = ("occurred_at", "actor_id", "actor_kind", "action", "object_type", "object_id", "details")
+
+
 def _content(event: AuditEvent) -> dict[str, Any]:
-    return {
-        "occurred_at": event.occurred_at.isoformat(timespec="microseconds"),
-        "actor_id": event.actor_id,
-        "actor_kind": event.actor_kind,
-        "action": event.action,
-        "object_type": event.object_type,
-        "object_id": event.object_id,
-        "details": event.details,
-    }
+    content = {key: getattr(event, key) for key in CONTENT_COLUMNS}
+    content["occurred_at"] = event.occurred_at.isoformat(timespec="microseconds")
+    return content
 
 
 def _dumps(payload: dict[str, Any]) -> str:
@@ -49,7 +47,14 @@ def canonical_before_link(event: AuditEvent) -> str:
     + prev_hash + ``'","seq":'`` + seq + ``"}"``, all ASCII; its SHA-256 is what
     ``compute_hash`` gives once seq and prev_hash are set (tests hold the two together).
     """
-    return _dumps(_content(event))[:-1] + ',"prev_hash":"'
+    linked = _dumps({**_content(event), "prev_hash": "", "seq": 0})
+    before, tail = linked[: -len(_LINK_TAIL)], linked[-len(_LINK_TAIL) :]
+    if tail != _LINK_TAIL:  # a content key sorting after prev_hash would break this split
+        raise AssertionError(f"The canonical form must end with its link, not {tail!r}")
+    return before + ',"prev_hash":"'
+
+
+_LINK_TAIL = ',"prev_hash":"","seq":0}'
 
 
 def compute_hash(event: AuditEvent) -> str:
@@ -105,12 +110,9 @@ def _chain_pending(session: Session) -> None:
     if not pending:
         return
     connection = session.connection()  # Core, not the ORM: no entities are loaded or flushed here
-    rows, head = chain(pending, lock_head(connection))
+    rows, head = _chain(pending, _lock_head(connection))
     connection.execute(insert(AuditEvent.__table__), rows)
     connection.execute(_MOVE_HEAD, {"last_seq": head[0], "last_hash": head[1]})
-
-
-Head = tuple[int, str]  # the last event's seq and hash
 
 
 def take_pending(session: Session) -> list[AuditEvent]:
@@ -118,7 +120,7 @@ def take_pending(session: Session) -> list[AuditEvent]:
     return session.info.pop(_PENDING, None) or []
 
 
-def lock_head(connection) -> Head:
+def _lock_head(connection) -> tuple[int, str]:
     """Lock the head row until the transaction ends and return it (made, for a new log)."""
     head_row = connection.execute(_LOCK_HEAD).first()
     if head_row is None:
@@ -129,7 +131,7 @@ def lock_head(connection) -> Head:
     return head_row[0], head_row[1]
 
 
-def chain(events: list[AuditEvent], head: Head) -> tuple[list[dict[str, Any]], Head]:
+def _chain(events: list[AuditEvent], head: tuple[int, str]) -> tuple[list[dict[str, Any]], tuple[int, str]]:
     """Place ``events`` after ``head``: their rows to insert, and the head that follows them."""
     last_seq, last_hash = head
     rows = []
@@ -137,11 +139,11 @@ def chain(events: list[AuditEvent], head: Head) -> tuple[list[dict[str, Any]], H
         item.seq, item.prev_hash = last_seq + 1, last_hash
         item.hash = compute_hash(item)
         last_seq, last_hash = item.seq, item.hash
-        rows.append({column: getattr(item, column) for column in _EVENT_COLUMNS})
+        rows.append({column: getattr(item, column) for column in _ROW_COLUMNS})
     return rows, (last_seq, last_hash)
 
 
-_EVENT_COLUMNS = [c.key for c in AuditEvent.__table__.columns if c.key != "id"]
+_ROW_COLUMNS = [c.key for c in AuditEvent.__table__.columns if c.key != "id"]
 _LOCK_HEAD = select(AuditHead.last_seq, AuditHead.last_hash).where(AuditHead.id == HEAD_ID).with_for_update()
 _MOVE_HEAD = (
     update(AuditHead.__table__)

@@ -34,13 +34,11 @@ from sqlalchemy import String, Table, bindparam, cast, func, insert, inspect, li
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 
 from sunshine.audit.models import GENESIS_HASH, AuditEvent, AuditHead
-from sunshine.audit.services import HEAD_ID, canonical_before_link, take_pending
+from sunshine.audit.services import CONTENT_COLUMNS, HEAD_ID, canonical_before_link, take_pending
 from sunshine.extensions import db
 
 _HEAD = AuditHead.__table__
 _EVENTS = AuditEvent.__table__
-# What Python gives of each event; seq, prev_hash and hash come from the chain in SQL.
-_EVENT_COLUMNS = ("occurred_at", "actor_id", "actor_kind", "action", "object_type", "object_id", "details")
 
 HAS_HEAD = select(_HEAD.c.id).where(_HEAD.c.id == HEAD_ID).exists()
 
@@ -66,6 +64,8 @@ def values_of(instance: Any) -> tuple[Table, dict[str, Any]]:
             values[column.key] = column.default.arg
         elif column.default is not None and column.default.is_callable:
             values[column.key] = column.default.arg(None)
+        elif column.default is not None and not column.primary_key:
+            raise TypeError(f"{table.name}.{column.key}: only plain and callable defaults are applied here")
     return table, values
 
 
@@ -80,11 +80,12 @@ def write_with_events(rows: list[tuple[Table, dict[str, Any]]]) -> None:
     for number, (_, values) in enumerate(rows, start=1):
         parameters.update({f"w{number}_{key}": value for key, value in values.items()})
     for number, event in enumerate(events, start=1):
-        parameters.update({f"e{number}_{key}": getattr(event, key) for key in _EVENT_COLUMNS})
+        parameters.update({f"e{number}_{key}": getattr(event, key) for key in CONTENT_COLUMNS})
         parameters[f"e{number}_canonical"] = canonical_before_link(event)
     statement = _statement(tuple((table, tuple(values)) for table, values in rows), len(events))
     moved = db.session.connection().execute(statement, parameters).first()
-    if moved is None:  # no head: raise before anything is committed, so no row goes without its events
+    if moved is None:  # no head row: the rows went in without their events, so take them out again
+        db.session.rollback()
         raise RuntimeError("The audit log has no head row")
 
 
@@ -117,9 +118,9 @@ def _statement(shape: tuple[tuple[Table, tuple[str, ...]], ...], events: int):
         # INSERT ... SELECT infers no types from the target: each value is cast to its column's.
         given = [
             cast(bindparam(f"e{number}_{key}", type_=_EVENTS.c[key].type), _EVENTS.c[key].type)
-            for key in _EVENT_COLUMNS
+            for key in CONTENT_COLUMNS
         ]
-        columns = [_EVENTS.c[key] for key in (*_EVENT_COLUMNS, "seq", "prev_hash", "hash")]
+        columns = [_EVENTS.c[key] for key in (*CONTENT_COLUMNS, "seq", "prev_hash", "hash")]
         chained = select(*given, link.c.seq, link.c.prev_hash, link.c.hash)
         ctes.append(insert(_EVENTS).from_select(columns, chained).cte(f"event_{number}"))
     for number, (target, keys) in enumerate(shape, start=1):

@@ -6,9 +6,11 @@ waits for. The receipt (the letter on the case, the email with the status link, 
 clock's first reminder on the job queue) follows in a job, ``send_receipts``; the sweep
 sends any receipt whose job was lost.
 
-The request and clock rows are inserted with one statement each, outside the unit of
-work: this path runs once per filing under load, and the ORM's bookkeeping was a large
-part of its cost. Everything else about them is the same models and rules as anywhere else.
+The rows are written with plain statements, outside the unit of work: this path runs once
+per filing under load, and the ORM's bookkeeping was a large part of its cost. On
+PostgreSQL a filing is two statements, one to read (``_OPEN_POSTGRESQL``) and one to write
+(``sunshine.audit.together``); on SQLite one per row. Everything else about the rows is the
+same models and rules as anywhere else.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
 from flask import render_template
-from sqlalchemy import DateTime, Integer, String, and_, bindparam, cast, func, inspect, literal, select, text
+from sqlalchemy import Date, DateTime, and_, bindparam, cast, func, inspect, literal, select, text
 from sqlalchemy.dialects.postgresql import REGCLASS
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
@@ -29,7 +31,7 @@ from sunshine import calendar as cal
 from sunshine.audit.services import record
 from sunshine.audit.together import HAS_HEAD, make_head, values_of, write_with_events
 from sunshine.clocks import services as clocks
-from sunshine.clocks.models import ClockPolicySetting, ClosureDay
+from sunshine.clocks.models import Clock, ClockPolicySetting, ClosureDay
 from sunshine.clocks.policies import DEFAULT_POLICIES, ClockKind, ClockPolicy, with_overrides
 from sunshine.extensions import db
 from sunshine.jobs.queue import nudge, nudge_after_commit, nudge_taken
@@ -106,18 +108,18 @@ class NoRecordsUnit(LookupError):
 
 @dataclass(frozen=True)
 class _Opening:
-    """What a filing reads before it writes: the desk, and on PostgreSQL its reservations.
+    """What a filing settles before it writes: its desk, date received and tracking number.
 
-    On PostgreSQL one query reads the desk, reserves the request's and clock's ids and a
-    tracking number, so that everything the filing writes, audit events included, can
-    then go in one statement (``sunshine.audit.together``).
+    On PostgreSQL one query settles them all and also reserves the request's and clock's
+    ids, so that everything the filing writes, audit events included, can then go in one
+    statement (``sunshine.audit.together``).
     """
 
     desk: Desk
-    request_id: int | None = None
+    received_on: date
+    tracking_number: str
+    request_id: int | None = None  # PostgreSQL only, as is the rest
     clock_id: int | None = None
-    number_year: int | None = None  # the year the reserved number belongs to
-    number: int | None = None
     has_head: bool = True  # whether the audit log has its head row yet
 
 
@@ -147,23 +149,15 @@ def _desk_query(*columns):
 
 _DESK = _desk_query()
 
-# The year of the date received: staff give it; otherwise the year at the body, at ``moment``.
-_RECEIVED_YEAR = func.coalesce(
-    bindparam("year", type_=Integer),
-    cast(
-        func.to_char(
-            func.timezone(PublicBody.timezone, func.timezone("UTC", bindparam("moment", type_=DateTime))),
-            "YYYY",
-        ),
-        Integer,
-    ),
-)
+# The date received: staff give it; otherwise the date at the body at ``moment`` (UTC).
+_AT_BODY = func.timezone(PublicBody.timezone, func.timezone("UTC", bindparam("moment", type_=DateTime)))
+_RECEIVED_ON = func.coalesce(bindparam("received_on", type_=Date), cast(_AT_BODY, Date))
 _OPEN_POSTGRESQL = _desk_query(
     select(func.json_object_agg(func.to_char(ClosureDay.day, "YYYY-MM-DD"), ClosureDay.reason))
     .where(ClosureDay.body_id == PublicBody.id)
     .scalar_subquery(),
-    _RECEIVED_YEAR,
-    func.nextval(cast(literal("tracking_number_") + cast(_RECEIVED_YEAR, String), REGCLASS)),
+    _RECEIVED_ON,
+    func.nextval(cast(literal("tracking_number_") + func.to_char(_RECEIVED_ON, "YYYY"), REGCLASS)),
     func.nextval(func.pg_get_serial_sequence("records_request", "id")),
     func.nextval(func.pg_get_serial_sequence("clock", "id")),
     HAS_HEAD,
@@ -189,7 +183,10 @@ def desk(unit_code: str) -> Desk | None:
 
 def _open(unit_code: str, moment: datetime, received_on: date | None) -> _Opening | None:
     found = desk(unit_code)
-    return None if found is None else _Opening(found)
+    if found is None:
+        return None
+    received_on = received_on or clocks.local_today(found.body, moment)
+    return _Opening(found, received_on, _take_number(received_on.year))
 
 
 def _open_postgresql(unit_code: str, moment: datetime, received_on: date | None) -> _Opening | None:
@@ -200,38 +197,31 @@ def _open_postgresql(unit_code: str, moment: datetime, received_on: date | None)
         years = {(moment + timedelta(hours=hours)).year for hours in (-15, 0, 15)}
     for year in years:
         _year_sequence(year)
-    parameters = {
-        "code": unit_code.upper(),
-        "moment": moment,
-        "year": received_on.year if received_on else None,
-    }
+    parameters = {"code": unit_code.upper(), "moment": moment, "received_on": received_on}
     row = db.session.connection().execute(_OPEN_POSTGRESQL, parameters).first()
     if row is None:
         return None
-    closures, year, number, request_id, clock_id, has_head = row[5:]
+    closures, received_on, number, request_id, clock_id, has_head = row[5:]
     days = {date.fromisoformat(day): reason for day, reason in (closures or {}).items()}
     return _Opening(
         _make_desk(*row[:5], calendar=cal.BusinessCalendar.missouri(days)),
+        received_on,
+        _format_number(received_on.year, number),
         request_id=request_id,
         clock_id=clock_id,
-        number_year=year,
-        number=number,
         has_head=has_head,
     )
 
 
 def _take_number(year: int) -> str:
-    """The next tracking number of ``year``, e.g. ``2026-000123``: unique, increasing, restarting each year.
+    """The next tracking number of ``year`` on SQLite, e.g. ``2026-000123``.
 
-    On PostgreSQL each year has its own sequence: ``nextval`` takes no row lock and is not
-    undone by a rollback, so filings run side by side and a filing that fails leaves a gap
-    in the numbers (there a filing reserves its number with the rest of its first query;
-    this is for a reservation of the wrong year). SQLite has one writer at a time anyway,
-    so there a counter row per year is bumped in the filing's transaction.
+    Numbers are unique, increasing and restart each year. On PostgreSQL each year has its
+    own sequence, taken in the filing's first query: ``nextval`` takes no row lock and is
+    not undone by a rollback, so filings run side by side and a filing that fails leaves a
+    gap in the numbers. SQLite has one writer at a time anyway, so there a counter row per
+    year is bumped in the filing's transaction.
     """
-    if db.session.get_bind().dialect.name == "postgresql":
-        sql = f"SELECT nextval('{_year_sequence(year)}')"  # noqa: S608 - the name is built from the int year
-        return _format_number(year, db.session.execute(text(sql)).scalar_one())
     bump = (
         sqlite_insert(TrackingCounter)
         .values(year=year, last=1)
@@ -336,18 +326,12 @@ def file_request(
     opening = (_open_postgresql if postgresql else _open)(unit_code, moment, custodian_received_on)
     if opening is None:
         raise NoRecordsUnit(unit_code)
-    desk = opening.desk
-    received_on = custodian_received_on or clocks.local_today(desk.body, moment)
-    if opening.number_year == received_on.year:
-        number = _format_number(received_on.year, opening.number)
-    else:  # SQLite; or PostgreSQL's clock and Python's disagree on the year at the body
-        number = _take_number(received_on.year)
     token = secrets.token_urlsafe(24)
     request = RecordsRequest(
         id=opening.request_id,
-        tracking_number=number,
-        body_id=desk.body.id,
-        unit_id=desk.unit_id,
+        tracking_number=opening.tracking_number,
+        body_id=opening.desk.body.id,
+        unit_id=opening.desk.unit_id,
         requester_id=actor.id if actor is not None and not actor.is_staff else None,
         status=Status.RECEIVED,
         description=intake.description.strip(),
@@ -363,43 +347,49 @@ def file_request(
         contact_address=_trimmed(intake.contact_address),
         channel=channel,
         first_received_at=arrived,
-        custodian_received_on=received_on,
+        custodian_received_on=opening.received_on,
         access_token_hash=hash_token(token),
         # Kept (encrypted) only until the receipt email carries it; never when there is no email.
         pending_access_token=token if _trimmed(intake.contact_email) else None,
     )
-    if not postgresql:
-        _insert(request)
-    clock = clocks.new_clock(
-        kind=ClockKind.SUNSHINE_RESPONSE,
-        case_type=CASE_TYPE,
-        case_id=request.id,
-        body=desk.body,
-        unit_id=desk.unit_id,
-        label=number,
-        started_on=received_on,
-        policy=desk.policy,
-        calendar=desk.calendar,
-        verb="Received",
-    )
     if postgresql:
+        clock = _response_clock(request, opening)
         clock.id = opening.clock_id
-    else:
-        _insert(clock)
-    clocks.record_start(actor, clock)
-    record(
-        actor,
-        "request.filed",
-        request,
-        details={"channel": channel.value, "due_on": clock.due_on.isoformat()},
-    )
-    if postgresql:
+        _record_filing(actor, request, clock)
         if not opening.has_head:
             make_head()  # the first event of a new log
         write_with_events([values_of(request), values_of(clock)])
+    else:
+        _insert(request)
+        clock = _response_clock(request, opening)
+        _insert(clock)
+        _record_filing(actor, request, clock)
     nudge_after_commit(RECEIPTS_JOB)
     db.session.commit()
-    return Filed(request.id, token, number, Status.RECEIVED, received_on, clock.due_on)
+    return Filed(
+        request.id, token, request.tracking_number, Status.RECEIVED, opening.received_on, clock.due_on
+    )
+
+
+def _response_clock(request: RecordsRequest, opening: _Opening) -> Clock:
+    return clocks.new_clock(
+        kind=ClockKind.SUNSHINE_RESPONSE,
+        case_type=CASE_TYPE,
+        case_id=request.id,
+        body=opening.desk.body,
+        unit_id=opening.desk.unit_id,
+        label=request.tracking_number,
+        started_on=opening.received_on,
+        policy=opening.desk.policy,
+        calendar=opening.desk.calendar,
+        verb="Received",
+    )
+
+
+def _record_filing(actor, request: RecordsRequest, clock: Clock) -> None:
+    clocks.record_start(actor, clock)
+    details = {"channel": request.channel.value, "due_on": clock.due_on.isoformat()}
+    record(actor, "request.filed", request, details=details)
 
 
 def send_receipts(batch: int = 100) -> int:

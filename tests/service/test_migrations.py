@@ -35,7 +35,7 @@ def test_migrations_upgrade_an_empty_sqlite_database(tmp_path: Path) -> None:
 
 
 @needs_postgresql
-def test_migrations_upgrade_an_scratch_postgres_database(tmp_path: Path) -> None:
+def test_migrations_upgrade_an_empty_postgresql_database(tmp_path: Path) -> None:
     with scratch_postgres_database(PG_ADMIN_URL) as url:
         _assert_upgrade_matches_models(url, tmp_path)
 

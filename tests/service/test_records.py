@@ -110,14 +110,25 @@ def test_the_first_filing_of_a_new_audit_log_starts_the_chain(factories) -> None
     assert verify_chain() is None
 
 
-def test_the_number_comes_from_the_year_the_request_was_received_there(factories, monkeypatch) -> None:
-    """The year is the body's local year; should the database's reckoning of it differ, ours wins."""
+def test_a_request_arriving_in_the_new_year_by_utc_is_numbered_in_the_local_year(factories) -> None:
+    """03:00 UTC on 1 January is still New Year's Eve in Missouri: date and number follow the body."""
     factories.unit("RECORDS")
-    monkeypatch.setattr(filing.clocks, "local_today", lambda body, moment=None: date(2027, 1, 1))
     filed = filing.file_request(
-        None, filing.Intake(description="Dispatch log"), unit_code="RECORDS", channel=Channel.WEB
+        None,
+        filing.Intake(description="Dispatch log"),
+        unit_code="RECORDS",
+        channel=Channel.WEB,
+        first_received_at=datetime(2027, 1, 1, 3, 0),
     )
-    assert (filed.tracking_number, filed.received_on) == ("2027-000001", date(2027, 1, 1))
+    assert (filed.tracking_number, filed.received_on) == ("2026-000001", date(2026, 12, 31))
+    later = filing.file_request(
+        None,
+        filing.Intake(description="Dispatch log"),
+        unit_code="RECORDS",
+        channel=Channel.WEB,
+        first_received_at=datetime(2027, 1, 1, 7, 0),  # 01:00 on 1 January in Missouri
+    )
+    assert (later.tracking_number, later.received_on) == ("2027-000001", date(2027, 1, 1))
 
 
 def test_filing_at_a_unit_that_does_not_exist_writes_nothing(factories) -> None:
