@@ -356,11 +356,11 @@ def measure_receipts(count: int) -> Receipts:
     The benchmark runs no worker, so this is where that work's cost shows: the letter,
     the email in the outbox, the first reminder queued (Redis), one transaction each.
     """
-    from sunshine.records import filing
+    from sunshine.records import receipts
 
-    ids = filing.unsent_receipts(limit=count)
+    ids = receipts.unsent_receipts(limit=count)
     started, cpu = time.perf_counter(), time.process_time()
-    sent = sum(filing.send_receipt(request_id) for request_id in ids)
+    sent = sum(receipts.send_receipt(request_id) for request_id in ids)
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu
     if sent != len(ids):
         raise RuntimeError(f"only {sent} of {len(ids)} receipts were sent")

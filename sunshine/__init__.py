@@ -103,7 +103,7 @@ def _register_blueprints(app: Flask) -> None:
 def _register_case_types() -> None:
     """Tell the clocks which kinds of case exist, how to link to them, and what a lapse does."""
     from sunshine.clocks.cases import CaseType, register_case_type
-    from sunshine.records import filing
+    from sunshine.records import receipts
     from sunshine.records import services as records
     from sunshine.records.models import RecordsRequest
     from sunshine.records.states import Status
@@ -115,7 +115,7 @@ def _register_case_types() -> None:
             "records.case",
             "request_id",
             on_lapse=records.on_lapse,
-            requeue_lost=filing.requeue_unsent_receipts,
+            requeue_lost=receipts.requeue_unsent_receipts,
             id_column=RecordsRequest.id,
             status_column=RecordsRequest.status,
             # Staff wording: the requester-facing labels address the requester ("your clarification").

@@ -20,6 +20,7 @@ from sunshine.extensions import db
 from sunshine.timeutil import utcnow
 
 HEAD_ID = 1
+GENESIS_HEAD = {"id": HEAD_ID, "last_seq": 0, "last_hash": GENESIS_HASH}  # the head of a log with no events
 
 
 # An event's content: what its hash covers besides its place in the chain (seq, prev_hash).
@@ -124,9 +125,7 @@ def _lock_head(connection) -> tuple[int, str]:
     """Lock the head row until the transaction ends and return it (made, for a new log)."""
     head_row = connection.execute(_LOCK_HEAD).first()
     if head_row is None:
-        connection.execute(
-            insert(AuditHead.__table__), {"id": HEAD_ID, "last_seq": 0, "last_hash": GENESIS_HASH}
-        )
+        connection.execute(insert(AuditHead.__table__), GENESIS_HEAD)
         return 0, GENESIS_HASH
     return head_row[0], head_row[1]
 

@@ -30,11 +30,17 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from sqlalchemy import String, Table, bindparam, cast, func, insert, inspect, literal, select, update
+from sqlalchemy import String, Table, bindparam, cast, func, insert, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 
-from sunshine.audit.models import GENESIS_HASH, AuditEvent, AuditHead
-from sunshine.audit.services import CONTENT_COLUMNS, HEAD_ID, canonical_before_link, take_pending
+from sunshine.audit.models import AuditEvent, AuditHead
+from sunshine.audit.services import (
+    CONTENT_COLUMNS,
+    GENESIS_HEAD,
+    HEAD_ID,
+    canonical_before_link,
+    take_pending,
+)
 from sunshine.extensions import db
 
 _HEAD = AuditHead.__table__
@@ -48,25 +54,8 @@ def make_head() -> None:
 
     Two first filings at once both find no head: the second insert gives way to the first.
     """
-    genesis = postgresql_insert(_HEAD).values(id=HEAD_ID, last_seq=0, last_hash=GENESIS_HASH)
+    genesis = postgresql_insert(_HEAD).values(GENESIS_HEAD)
     db.session.execute(genesis.on_conflict_do_nothing(index_elements=[_HEAD.c.id]))
-
-
-def values_of(instance: Any) -> tuple[Table, dict[str, Any]]:
-    """A new model instance's table and every column value to insert, Python-side defaults applied."""
-    table = instance.__table__
-    given = inspect(instance).dict
-    values = {}
-    for column in table.columns:
-        if column.key in given:
-            values[column.key] = given[column.key]
-        elif column.default is not None and column.default.is_scalar:
-            values[column.key] = column.default.arg
-        elif column.default is not None and column.default.is_callable:
-            values[column.key] = column.default.arg(None)
-        elif column.default is not None and not column.primary_key:
-            raise TypeError(f"{table.name}.{column.key}: only plain and callable defaults are applied here")
-    return table, values
 
 
 def write_with_events(rows: list[tuple[Table, dict[str, Any]]]) -> None:
@@ -99,7 +88,10 @@ def _statement(shape: tuple[tuple[Table, tuple[str, ...]], ...], events: int):
         .cte("link_0")
         .prefix_with("MATERIALIZED")
     )
-    ctes = []
+    writes = []
+    for number, (target, keys) in enumerate(shape, start=1):
+        values = {key: bindparam(f"w{number}_{key}", type_=target.c[key].type) for key in keys}
+        writes.append(insert(target).values(values).cte(f"write_{number}"))
     for number in range(1, events + 1):
         seq = link.c.seq + 1
         canonical = (
@@ -122,10 +114,7 @@ def _statement(shape: tuple[tuple[Table, tuple[str, ...]], ...], events: int):
         ]
         columns = [_EVENTS.c[key] for key in (*CONTENT_COLUMNS, "seq", "prev_hash", "hash")]
         chained = select(*given, link.c.seq, link.c.prev_hash, link.c.hash)
-        ctes.append(insert(_EVENTS).from_select(columns, chained).cte(f"event_{number}"))
-    for number, (target, keys) in enumerate(shape, start=1):
-        values = {key: bindparam(f"w{number}_{key}", type_=target.c[key].type) for key in keys}
-        ctes.insert(number - 1, insert(target).values(values).cte(f"write_{number}"))
+        writes.append(insert(_EVENTS).from_select(columns, chained).cte(f"event_{number}"))
     statement = (
         update(_HEAD)
         .where(_HEAD.c.id == HEAD_ID)
@@ -134,6 +123,6 @@ def _statement(shape: tuple[tuple[Table, tuple[str, ...]], ...], events: int):
         )
         .returning(_HEAD.c.last_seq)
     )
-    for cte in ctes:
-        statement = statement.add_cte(cte)
+    for write in writes:
+        statement = statement.add_cte(write)
     return statement

@@ -3,8 +3,7 @@
 A filing writes the request, its 3-business-day response clock and their audit events,
 and commits: from that moment the deadline is on record, and that is all the requester
 waits for. The receipt (the letter on the case, the email with the status link, the
-clock's first reminder on the job queue) follows in a job, ``send_receipts``; the sweep
-sends any receipt whose job was lost.
+clock's first reminder on the job queue) follows in a job (``sunshine.records.receipts``).
 
 The rows are written with plain statements, outside the unit of work: this path runs once
 per filing under load, and the ORM's bookkeeping was a large part of its cost. On
@@ -15,37 +14,31 @@ same models and rules as anywhere else.
 
 from __future__ import annotations
 
-import logging
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
-from flask import render_template
-from sqlalchemy import Date, DateTime, and_, bindparam, cast, func, inspect, literal, select, text
+from sqlalchemy import Date, DateTime, Table, and_, bindparam, cast, func, inspect, literal, select, text
 from sqlalchemy.dialects.postgresql import REGCLASS
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
 
 from sunshine import calendar as cal
 from sunshine.audit.services import record
-from sunshine.audit.together import HAS_HEAD, make_head, values_of, write_with_events
+from sunshine.audit.together import HAS_HEAD, make_head, write_with_events
 from sunshine.clocks import services as clocks
 from sunshine.clocks.models import Clock, ClockPolicySetting, ClosureDay
 from sunshine.clocks.policies import DEFAULT_POLICIES, ClockKind, ClockPolicy, with_overrides
 from sunshine.extensions import db
-from sunshine.jobs.queue import nudge, nudge_after_commit, nudge_taken
-from sunshine.links import external_url
-from sunshine.notifications.services import queue_email
+from sunshine.jobs.queue import nudge_after_commit
 from sunshine.records.models import Channel, Delivery, PreferredFormat, RecordsRequest, TrackingCounter
-from sunshine.records.services import CASE_TYPE, RequestError, hash_token, response_clock
+from sunshine.records.receipts import RECEIPTS_JOB
+from sunshine.records.services import CASE_TYPE, RequestError, hash_token
 from sunshine.records.states import Status
 from sunshine.timeutil import utcnow
 from sunshine.units.models import Department, PublicBody, Unit
 
-log = logging.getLogger(__name__)
-
-RECEIPTS_JOB = "sunshine.records.jobs.send_receipts"
 FIRST_YEAR = 1900  # no request is received before this; a date before it is a typing slip
 
 
@@ -288,15 +281,33 @@ def _trimmed(text: str | None) -> str | None:
     return (text or "").strip() or None
 
 
+def _values(row: Any) -> tuple[Table, dict[str, Any]]:
+    """A new model instance's table and every column value to insert, Python-side defaults applied.
+
+    Values go through the columns' types when inserted (so encrypted columns are encrypted).
+    """
+    table = row.__table__
+    given = inspect(row).dict
+    values = {}
+    for column in table.columns:
+        if column.key in given:
+            values[column.key] = given[column.key]
+        elif column.default is not None and column.default.is_scalar:
+            values[column.key] = column.default.arg
+        elif column.default is not None and column.default.is_callable:
+            values[column.key] = column.default.arg(None)
+        elif column.default is not None and not column.primary_key:
+            raise TypeError(f"{table.name}.{column.key}: only plain and callable defaults are applied here")
+    return table, values
+
+
 def _insert(row: Any) -> None:
     """INSERT a new model instance with one statement, bypassing the unit of work (SQLite's path).
 
     The instance stays out of the session, with its id set from the statement's RETURNING,
-    so audit events can name it. Column defaults apply as for any insert; values go
-    through the columns' types (so encrypted columns are encrypted).
+    so audit events can name it.
     """
-    table = row.__table__
-    values = {key: value for key, value in inspect(row).dict.items() if key in table.c}
+    table, values = _values(row)
     row.id = db.session.connection().execute(table.insert().returning(table.c.id), values).scalar_one()
 
 
@@ -358,7 +369,7 @@ def file_request(
         _record_filing(actor, request, clock)
         if not opening.has_head:
             make_head()  # the first event of a new log
-        write_with_events([values_of(request), values_of(clock)])
+        write_with_events([_values(request), _values(clock)])
     else:
         _insert(request)
         clock = _response_clock(request, opening)
@@ -390,77 +401,3 @@ def _record_filing(actor, request: RecordsRequest, clock: Clock) -> None:
     clocks.record_start(actor, clock)
     details = {"channel": request.channel.value, "due_on": clock.due_on.isoformat()}
     record(actor, "request.filed", request, details=details)
-
-
-def send_receipts(batch: int = 100) -> int:
-    """The job each filing nudges: send every receipt still unsent; return how many were sent.
-
-    One run may serve many filings. A receipt another run is sending is left to it; one
-    that fails is logged and left for the next run or the sweep. Neither is looked at
-    again in this run.
-    """
-    nudge_taken(RECEIPTS_JOB)
-    done, passed_over = 0, set()
-    while ids := [i for i in unsent_receipts(limit=batch + len(passed_over)) if i not in passed_over]:
-        for request_id in ids:
-            try:
-                sent = send_receipt(request_id)
-            except Exception:
-                db.session.rollback()
-                sent = False
-                log.exception("Receipt of request %s failed; the sweep will try it again", request_id)
-            if sent:
-                done += 1
-            else:
-                passed_over.add(request_id)
-    return done
-
-
-def send_receipt(request_id: int) -> bool:
-    """The receipt of a new request: the letter on the case, the status link by email, the first reminder.
-
-    Safe to run twice and side by side (the row lock and ``receipt_sent_at`` let one run
-    do it). Returns False when there was nothing to do.
-    """
-    request = db.session.execute(
-        select(RecordsRequest).where(RecordsRequest.id == request_id).with_for_update(skip_locked=True)
-    ).scalar_one_or_none()
-    if request is None or request.receipt_sent_at is not None:
-        db.session.rollback()
-        return False
-    from sunshine.records.letters import write_letter
-
-    clock = response_clock(request)
-    write_letter(None, request, "received", {"clock": clock})
-    if request.contact_email and request.pending_access_token:
-        link = external_url(
-            "records.status", tracking_number=request.tracking_number, token=request.pending_access_token
-        )
-        text = render_template("email/request_received.txt", request=request, clock=clock, link=link)
-        queue_email(
-            request.contact_email,
-            f"Records request {request.tracking_number} received",
-            text,
-            kind="request.received",
-        )
-    if clock is not None and clock.is_open:
-        clocks.schedule_next_reminder(clock)
-    request.receipt_sent_at, request.pending_access_token = utcnow(), None
-    db.session.commit()
-    return True
-
-
-def unsent_receipts(created_before: datetime | None = None, limit: int = 1000) -> list[int]:
-    """Requests whose receipt is not sent yet, oldest first (optionally: filed before a time)."""
-    query = select(RecordsRequest.id).where(RecordsRequest.receipt_sent_at.is_(None))
-    if created_before is not None:
-        query = query.where(RecordsRequest.created_at < created_before)
-    return list(db.session.scalars(query.order_by(RecordsRequest.created_at, RecordsRequest.id).limit(limit)))
-
-
-def requeue_unsent_receipts(now: datetime) -> int:
-    """For the sweep: receipts still unsent two minutes after filing had their run lost; nudge one."""
-    late = len(unsent_receipts(created_before=now - timedelta(minutes=2)))
-    if late:
-        nudge(RECEIPTS_JOB)
-    return late

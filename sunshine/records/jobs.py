@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sunshine.jobs.context import with_app_context
-from sunshine.records import filing, release
+from sunshine.records import receipts, release
 
 
 @with_app_context
@@ -14,4 +14,4 @@ def build_release(release_id: int) -> str:
 
 @with_app_context
 def send_receipts() -> int:
-    return filing.send_receipts()
+    return receipts.send_receipts()

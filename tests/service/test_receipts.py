@@ -20,12 +20,12 @@ from sunshine.extensions import db
 from sunshine.jobs.queue import get_queue, redis_connection
 from sunshine.letters.services import letters_for
 from sunshine.notifications.models import OutboxMessage
-from sunshine.records import filing, services
+from sunshine.records import filing, receipts, services
 from sunshine.records.models import RecordsRequest
 from sunshine.timeutil import utcnow
 from tests.service.conftest import run_worker
 
-RECEIPTS = filing.RECEIPTS_JOB
+RECEIPTS = receipts.RECEIPTS_JOB
 
 
 def _receipt_mail() -> list[OutboxMessage]:
@@ -72,7 +72,7 @@ def test_filing_records_the_clock_at_once_and_one_run_sends_every_receipt(
     assert page.status_code == 200 and filed[0].tracking_number in page.get_data(as_text=True)
 
     # A second run finds nothing to do.
-    filing.send_receipts()
+    receipts.send_receipts()
     assert len(_receipt_mail()) == 2
 
 
@@ -108,22 +108,22 @@ def test_a_failing_receipt_is_left_for_later_and_does_not_hold_up_the_others(
         return real(actor, request, event, context)
 
     monkeypatch.setattr(letters, "write_letter", write_letter)
-    monkeypatch.setattr(filing, "nudge", lambda func_path: None)  # hold the runs back; run one by hand
+    monkeypatch.setattr(receipts, "nudge", lambda func_path: None)  # hold the runs back; run one by hand
     monkeypatch.setattr(filing, "nudge_after_commit", lambda func_path: None)
     broken = factories.request(description="Will fail")
     broken_id["id"] = broken.request_id
     fine = factories.request(description="Will be sent")
 
-    assert filing.send_receipts() == 1  # returns: it does not retry the failing one forever
+    assert receipts.send_receipts() == 1  # returns: it does not retry the failing one forever
     assert _reload(fine.request_id).receipt_sent_at is not None
     assert _reload(broken.request_id).receipt_sent_at is None
     assert letters_for("records_request", broken.request_id) == []  # nothing half-written
-    assert filing.unsent_receipts() == [broken.request_id]
+    assert receipts.unsent_receipts() == [broken.request_id]
 
     monkeypatch.setattr(letters, "write_letter", real)
-    assert filing.send_receipts() == 1 and filing.unsent_receipts() == []
+    assert receipts.send_receipts() == 1 and receipts.unsent_receipts() == []
     assert db.session.scalar(select(func.count(OutboxMessage.id))) == 3
-    assert not filing.send_receipt(broken.request_id)  # a second send of the same receipt does nothing
+    assert not receipts.send_receipt(broken.request_id)  # a second send of the same receipt does nothing
 
 
 def test_unsent_receipts_are_oldest_first_and_can_be_limited_to_older_filings(app_ctx, factories) -> None:
@@ -131,6 +131,6 @@ def test_unsent_receipts_are_oldest_first_and_can_be_limited_to_older_filings(ap
 
     with mock.patch.object(filing, "nudge_after_commit"):
         ids = [factories.request().request_id for _ in range(3)]
-    assert filing.unsent_receipts() == ids
-    assert filing.unsent_receipts(created_before=datetime(2000, 1, 1)) == []
-    assert filing.unsent_receipts(limit=2) == ids[:2]
+    assert receipts.unsent_receipts() == ids
+    assert receipts.unsent_receipts(created_before=datetime(2000, 1, 1)) == []
+    assert receipts.unsent_receipts(limit=2) == ids[:2]
