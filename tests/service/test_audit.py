@@ -158,3 +158,21 @@ def test_events_chained_by_the_database_verify_like_those_chained_in_python(tmp_
             assert verify_chain() is None
             db.session.remove()
             db.engine.dispose()
+
+
+def test_rows_written_as_json_refuse_what_a_row_could_not_hold_faithfully(app_ctx) -> None:
+    """An aware datetime would lose its offset in a ``timestamp`` column; other objects have no JSON form."""
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from sunshine.audit.together import row_json
+    from sunshine.units.models import PublicBody
+
+    table = PublicBody.__table__
+    assert row_json(table, {"name": "Zoë", "created_at": datetime(2026, 3, 3, 9, 30, 0, 5)}) == (
+        '{"name":"Zoë","created_at":"2026-03-03T09:30:00.000005"}'
+    )
+    with pytest.raises(TypeError, match="naive"):
+        row_json(table, {"created_at": datetime(2026, 3, 3, 9, 30, tzinfo=UTC)})
+    with pytest.raises(TypeError, match="Decimal"):
+        row_json(table, {"name": Decimal("1.5")})

@@ -140,6 +140,66 @@ def test_filing_at_a_unit_that_does_not_exist_writes_nothing(factories) -> None:
     assert db.session.scalar(select(func.count()).select_from(RecordsRequest)) == 0
 
 
+def test_every_field_of_a_filing_reads_back_as_given(factories) -> None:
+    """On PostgreSQL a filing's rows travel as JSON: dates, times, flags, enums and text must survive it."""
+    from sunshine.records.models import PreferredFormat
+
+    factories.unit("RECORDS")
+    arrived = datetime(2026, 3, 2, 22, 15, 7, 123456)
+    filed = filing.file_request(
+        None,
+        filing.Intake(
+            description='Body-camera video, "Unit 12", 1–3 March — Zoë\'s stop\\report',
+            preferred_format=PreferredFormat.INSPECT,
+            delivery=Delivery.MAIL,
+            date_from=date(2026, 3, 1),
+            date_to=date(2026, 3, 3),
+            fee_waiver_requested=True,
+            public_interest_statement="For a news story on traffic stops.",
+            contact_name="Zoë O'Brien",
+            contact_email="zoe@example.org",
+            contact_phone="+1 573 555 0100",
+            contact_address="12 Elm St\nColumbia, MO",
+        ),
+        unit_code="RECORDS",
+        channel=Channel.MAIL,
+        first_received_at=arrived,
+        custodian_received_on=date(2026, 3, 3),
+    )
+    db.session.expire_all()
+    request = filed.request
+    assert (request.description, request.contact_name, request.contact_address) == (
+        'Body-camera video, "Unit 12", 1–3 March — Zoë\'s stop\\report',
+        "Zoë O'Brien",
+        "12 Elm St\nColumbia, MO",
+    )
+    assert (request.preferred_format, request.delivery, request.channel) == (
+        PreferredFormat.INSPECT,
+        Delivery.MAIL,
+        Channel.MAIL,
+    )
+    assert (request.date_from, request.date_to, request.custodian_received_on) == (
+        date(2026, 3, 1),
+        date(2026, 3, 3),
+        date(2026, 3, 3),
+    )
+    assert request.first_received_at == arrived and request.fee_waiver_requested is True
+    assert request.requester_id is None and request.contact_phone == "+1 573 555 0100"
+    assert request.access_token_hash == records.hash_token(filed.access_token)
+    clock = records.response_clock(request)
+    assert (clock.case_id, clock.label, clock.started_on, clock.due_on) == (
+        request.id,
+        filed.tracking_number,
+        date(2026, 3, 3),
+        filed.response_due,
+    )
+    assert clock.paused_at is None and clock.outcome is Outcome.OPEN and clock.next_reminder_at is not None
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "request.filed")).one()
+    assert event.details == {"channel": "mail", "due_on": filed.response_due.isoformat()}
+    assert event.object_id == str(request.id)
+    assert verify_chain() is None
+
+
 def test_tracking_numbers_restart_each_year(factories) -> None:
     factories.request(received_on=date(2026, 12, 31))
     assert factories.request(received_on=date(2027, 1, 4)).request.tracking_number == "2027-000001"
