@@ -39,7 +39,25 @@ def _render(status: int, message: str, title: str, headers: list[tuple[str, str]
     return response
 
 
+NUL_REFUSED = (
+    "A field holds a NUL character (code 0), which no text here can store. Remove it and send again."
+)
+
+
 def register_error_handlers(app: Flask) -> None:
+    @app.before_request
+    def refuse_nul_characters():
+        """A NUL in a query or form value is a 400, not a database error: PostgreSQL text cannot hold it."""
+        values = request.args.listvalues()
+        if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
+            "application/x-www-form-urlencoded",
+            "multipart/form-data",
+        ):
+            values = [*values, *request.form.listvalues()]
+        if any("\x00" in value for group in values for value in group):
+            return _render(400, NUL_REFUSED, "Bad Request")
+        return None
+
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
         return _render(

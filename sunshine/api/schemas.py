@@ -56,7 +56,9 @@ class RequestCreated(BaseModel):
     status: str
     received_on: date
     response_due: date
-    status_url: str
+    status_url: str = Field(
+        description="The request's status page, with the token that opens it. Keep it private."
+    )
     access_token: str = Field(
         description="Send as 'Authorization: Bearer <token>' to read this request. Shown once."
     )

@@ -74,12 +74,14 @@ def file_request():
         db.session.rollback()
         return _fail(400, str(exc))
     number = filed.tracking_number
+    # With the token, which opens the page: a request filed without an account is not readable without it.
+    status_url = url_for("records.status", tracking_number=number, token=filed.access_token, _external=True)
     response = jsonify(
         tracking_number=number,
         status=filed.status.value,
         received_on=filed.received_on.isoformat(),
         response_due=filed.response_due.isoformat(),
-        status_url=url_for("records.status", tracking_number=number, _external=True),
+        status_url=status_url,
         access_token=filed.access_token,
     )
     response.status_code = 201

@@ -387,10 +387,14 @@ def _close(actor, clock: Clock, outcome: Outcome, action: str) -> Clock:
 
 
 def meet(actor, clock: Clock, on: date | None = None) -> Clock:
-    """The duty was done on ``on``: met if by the due date, else missed."""
+    """The duty was done on ``on``: met if by the due date, else missed.
+
+    A paused clock is met: it still had business days left when it stopped running.
+    """
     body = db.session.get(PublicBody, clock.body_id)
     on = on or local_today(body)
-    return _close(actor, clock, Outcome.MET if on <= clock.due_on else Outcome.MISSED, "clock.met")
+    in_time = clock.is_paused or on <= clock.due_on
+    return _close(actor, clock, Outcome.MET if in_time else Outcome.MISSED, "clock.met")
 
 
 def withdraw(actor, clock: Clock) -> Clock:

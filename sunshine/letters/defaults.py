@@ -91,8 +91,18 @@ LETTERS: dict[str, LetterSpec] = {
             "We cannot make the records you asked for in request {{ tracking_number }} available within "
             "three business days, for this reason:",
             "{{ delay_explanation }}",
-            "The records will be available at {{ available_place }} on {{ available_on }} at the earliest "
-            "(RSMo 610.023.3).",
+            "The records will be available at {{ available_place }} on {{ available_on }} from {{ "
+            "available_time }} at the earliest (RSMo 610.023.3).",
+        ),
+    ),
+    "fee_waiver": LetterSpec(
+        "Decision on waiving the fees",
+        (
+            "You asked for the fees for request {{ tracking_number }} to be waived or reduced because "
+            "releasing the records serves the public interest (RSMo 610.026). We have decided that {{ "
+            "waiver_decision }}.",
+            "Reason: {{ waiver_reason }}",
+            "The fees now come to {{ fee_total }}. {{ payment_note }}",
         ),
     ),
     "grant": LetterSpec(

@@ -18,7 +18,13 @@ from sunshine.records.citations import load_citations
 from sunshine.records.models import Channel, RecordsRequest
 from sunshine.records.states import Action, available_actions
 from sunshine.records.web import bp, file_at_records_unit, intake_from, send_letter
-from sunshine.timeutil import utcnow
+
+# The requester's and custodian's messages shown on the case page, and how each is labelled.
+CONVERSATION = {
+    "message": "",
+    "clarification_question": "asked to clarify",
+    "clarification_answer": "answered the clarification",
+}
 
 
 def _staff_request(request_id: int) -> RecordsRequest:
@@ -40,8 +46,6 @@ def staff_new():
                 raise services.RequestError(
                     "The custodian cannot receive a request before it reached the body."
                 )
-            if form.custodian_received_on.data > utcnow().date():
-                raise services.RequestError("The date the custodian received it cannot be in the future.")
             filed = file_at_records_unit(
                 current_user,
                 intake_from(form),
@@ -86,7 +90,8 @@ def case(request_id: int):
         grounds_form=forms.GroundsForm(),
         assign_form=_assign_form(record),
         message_form=forms.MessageForm(),
-        conversation=[m for m in record.messages if m.details.get("kind") == "message"],
+        conversation=[m for m in record.messages if m.details.get("kind") in CONVERSATION],
+        CONVERSATION=CONVERSATION,
         estimates=workflow.estimates(record),
         notes=[m for m in record.messages if m.internal],
         duplicates=duplicates.possible_duplicates(record),
@@ -166,6 +171,7 @@ CASE_ACTIONS = {
             r,
             explanation=f.explanation.data,
             available_on=f.available_on.data,
+            available_at_time=f.available_at_time.data,
             place=f.place.data,
         ),
     ),

@@ -337,6 +337,8 @@ def file_request(
     opening = (_open_postgresql if postgresql else _open)(unit_code, moment, custodian_received_on)
     if opening is None:
         raise NoRecordsUnit(unit_code)
+    if custodian_received_on is not None and custodian_received_on > clocks.local_today(opening.desk.body):
+        raise RequestError("The date the custodian received it cannot be in the future.")
     token = secrets.token_urlsafe(24)
     request = RecordsRequest(
         id=opening.request_id,

@@ -18,6 +18,7 @@ from wtforms import (
     SelectField,
     StringField,
     TextAreaField,
+    TimeField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
@@ -149,10 +150,40 @@ def fee_form(media_prices_cents: Mapping[str, int]) -> FeeForm:
     return form_class()
 
 
-class PaymentForm(FlaskForm):
-    amount = DecimalField(
-        "Amount received ($)", [InputRequired("Enter the amount."), NumberRange(0, 1_000_000)], places=2
+class _Dollars(DecimalField):
+    """An amount in dollars and whole cents, whose refusal says what to type.
+
+    Refuses what ``Decimal`` would take but money cannot be: NaN, infinity, fractions of a cent.
+    """
+
+    def process_formdata(self, valuelist) -> None:
+        what = self.label.text.lower()
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as exc:
+            self.data = None
+            raise ValueError(f"Enter the {what} in dollars, like 18.50.") from exc
+        if self.data is not None and not self.data.is_finite():
+            self.data = None
+            raise ValueError(f"Enter the {what} in dollars, like 18.50.")
+        if self.data is not None and self.data != self.data.quantize(Decimal("0.01")):
+            self.data = None
+            raise ValueError(f"Enter the {what} to the cent, like 18.50: use whole cents.")
+
+
+def _dollars_field(label: str, most: str = "100000") -> DecimalField:
+    return _Dollars(
+        label,
+        [
+            InputRequired(f"Enter the {label.lower()} in dollars, like 18.50."),
+            NumberRange(0, Decimal(most), f"Use an amount from $0 to ${most}."),
+        ],
+        places=2,
     )
+
+
+class PaymentForm(FlaskForm):
+    amount = _dollars_field("Amount received", "1000000")
 
 
 class WaiverForm(FlaskForm):
@@ -167,6 +198,7 @@ class DelayForm(FlaskForm):
         "Detailed explanation of the cause", [InputRequired("Explain the delay."), Length(max=5000)]
     )
     available_on = DateField("Earliest date available", [InputRequired("Enter the date.")])
+    available_at_time = TimeField("Earliest time that day", [InputRequired("Enter the time, like 09:00.")])
     place = StringField("Where the records will be available", [InputRequired("Say where."), Length(max=500)])
 
 
@@ -208,38 +240,16 @@ class AssignForm(FlaskForm):
     assignee_id = SelectField("Assign to", coerce=int, validate_choice=True)
 
 
-class _Dollars(DecimalField):
-    """An amount in dollars, whose refusal says what to type."""
-
-    def process_formdata(self, valuelist) -> None:
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as exc:
-            self.data = None
-            raise ValueError(f"Enter the {self.label.text.lower()} in dollars, like 18.50.") from exc
-
-
-def _dollars(label: str, most: str = "100000") -> DecimalField:
-    return _Dollars(
-        label,
-        [
-            InputRequired(f"Enter the {label.lower()} in dollars, like 18.50."),
-            NumberRange(0, Decimal(most), f"Use an amount from $0 to ${most}."),
-        ],
-        places=2,
-    )
-
-
 class FeeScheduleForm(FlaskForm):
     """A body's fee schedule in dollars; stored in cents."""
 
-    paper_page = _dollars("Paper copy, per page")  # the statutory cap is checked with its citation
-    clerical_hourly = _dollars("Clerical (duplicating) time, per hour")
-    research_hourly = _dollars("Research time, per hour")
-    technical_hourly = _dollars("Technical (programming or electronic copying) time, per hour")
+    paper_page = _dollars_field("Paper copy, per page")  # the statutory cap is checked with its citation
+    clerical_hourly = _dollars_field("Clerical (duplicating) time, per hour")
+    research_hourly = _dollars_field("Research time, per hour")
+    technical_hourly = _dollars_field("Technical (programming or electronic copying) time, per hour")
     media_prices = StringField(
         "Media, in cents",
         [Optional(), Length(max=500)],
         description="Each medium and its price in cents, separated by commas, like usb=600, dvd=150.",
     )
-    large_fee_threshold = _dollars("Fees above which the longer payment window applies", "1000000")
+    large_fee_threshold = _dollars_field("Fees above which the longer payment window applies", "1000000")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from sqlalchemy import JSON, Enum, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -168,6 +168,8 @@ class DelayNotice(db.Model):
     request_id: Mapped[int] = mapped_column(ForeignKey("records_request.id"), index=True)
     explanation: Mapped[str] = mapped_column(String(5000))
     available_on: Mapped[date]
+    # The earliest time on that date; None only on notices given before the time was asked for.
+    available_at_time: Mapped[time | None]
     available_at_place: Mapped[str] = mapped_column(String(500))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

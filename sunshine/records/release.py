@@ -30,10 +30,9 @@ from sunshine.documents.packets import (
 from sunshine.documents.storage import save_in_transaction, storage
 from sunshine.extensions import db
 from sunshine.jobs.queue import enqueue_after_commit
-from sunshine.links import external_url
 from sunshine.notifications.services import queue_email
 from sunshine.records.models import RecordsRequest
-from sunshine.records.services import CASE_TYPE, RequestError
+from sunshine.records.services import CASE_TYPE, RequestError, status_link
 from sunshine.records.states import Status
 from sunshine.units.models import PublicBody, Unit
 
@@ -152,7 +151,7 @@ def build(release_id: int) -> Release:
         details={"release_id": row.id, "sha256": stored.sha256, "documents": [d.id for d in records]},
     )
     if request.contact_email:
-        link = external_url("records.status", tracking_number=request.tracking_number)
+        link = status_link(request)
         queue_email(
             request.contact_email,
             f"Records request {request.tracking_number}: records released",

@@ -7,12 +7,15 @@ all come through here.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+import re
 
-from flask import render_template
+from flask import current_app, render_template
 from sqlalchemy import select
 
+from sunshine.accounts.models import User
 from sunshine.audit.services import record
 from sunshine.clocks import services as clocks
 from sunshine.clocks.policies import ClockKind
@@ -40,17 +43,44 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+TRACKING_NUMBER = re.compile(r"\d{4}-\d{6,}")
+
+
 def find(tracking_number: str) -> RecordsRequest | None:
+    """The request numbered ``tracking_number``; None for no such request or a malformed number."""
+    if not TRACKING_NUMBER.fullmatch(tracking_number):
+        return None
     return db.session.scalar(select(RecordsRequest).where(RecordsRequest.tracking_number == tracking_number))
 
 
 def readable_by(request: RecordsRequest | None, user, token: str | None) -> bool:
-    """The requester signed in, or anyone holding the secret status link."""
+    """The requester signed in, or anyone holding the secret status link (or a later email's key)."""
     if request is None:
         return False
-    if token and hmac.compare_digest(hash_token(token), request.access_token_hash):
+    if token and (
+        hmac.compare_digest(hash_token(token), request.access_token_hash)
+        or hmac.compare_digest(token.encode(), status_key(request).encode())
+    ):
         return True
     return bool(getattr(user, "is_authenticated", False) and request.requester_id == user.id)
+
+
+def status_key(request: RecordsRequest) -> str:
+    """A key that opens the status page like the secret token, for the emails after the receipt.
+
+    The token is shown once and kept only as its hash, so later emails cannot carry it.
+    They carry this instead: an HMAC of the request's number and token hash under the
+    app's secret key. It is as hard to guess as the token, needs nothing stored, and
+    stops working if the token is replaced or the secret key changes.
+    """
+    message = f"records.status:{request.tracking_number}:{request.access_token_hash}".encode()
+    digest = hmac.new(current_app.config["SECRET_KEY"].encode(), message, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def status_link(request: RecordsRequest) -> str:
+    """The status page's address for an email to the requester, with the key that opens it."""
+    return external_url("records.status", tracking_number=request.tracking_number, token=status_key(request))
 
 
 def record_staff_view(actor, request: RecordsRequest) -> None:
@@ -81,16 +111,27 @@ def acknowledge(actor, request: RecordsRequest) -> None:
     db.session.commit()
 
 
-def _meet_response_clock(actor, request: RecordsRequest) -> None:
-    clock = response_clock(request)
-    if clock is not None and clock.is_open:
-        clocks.meet(actor, clock)
+def _settle_clocks(actor, request: RecordsRequest, *, access_given: bool) -> None:
+    """A decision answers the request; the clocks waiting on one close with it.
+
+    The response clock is met (or missed, if late). A delayed-access clock is met when
+    access is given and cancelled on a denial. A window waiting on the requester
+    (clarification, payment) is cancelled, since nothing more is asked of them: left open,
+    its lapse would withdraw a request already decided.
+    """
+    for clock in clocks.open_clocks_for_case(CASE_TYPE, request.id):
+        if clock.kind is ClockKind.SUNSHINE_RESPONSE or (
+            clock.kind is ClockKind.DELAYED_ACCESS and access_given
+        ):
+            clocks.meet(actor, clock)
+        elif clock.kind in (ClockKind.DELAYED_ACCESS, *WAITING_STATUS):
+            clocks.cancel(actor, clock)
 
 
 def grant(actor, request: RecordsRequest) -> None:
     """Grant in full: the response clock is met (or missed, if late)."""
     transition(actor, request, Action.GRANT)
-    _meet_response_clock(actor, request)
+    _settle_clocks(actor, request, access_given=True)
     notify_requester(actor, request, "granted")
     db.session.commit()
 
@@ -127,23 +168,25 @@ def decide_with_citations(
             details={"kind": "withheld_description"},
         )
     )
-    _meet_response_clock(actor, request)
+    _settle_clocks(actor, request, access_given=partial)
     notify_requester(actor, request, "partially_granted" if partial else "denied")
     db.session.commit()
 
 
 def ask_for_statement_of_grounds(actor, request: RecordsRequest) -> None:
     """The requester asks for the written grounds of a denial: 3 business days (610.023.4)."""
-    if request.status not in (Status.DENIED, Status.PARTIALLY_GRANTED):
+    if not grounds_can_be_asked(request):
         raise RequestError(
             "A statement of grounds can be asked for once a request is denied in whole or part."
         )
-    existing = [
-        c for c in clocks.open_clocks_for_case(CASE_TYPE, request.id) if c.kind is ClockKind.DENIAL_STATEMENT
-    ]
-    if existing:
+    existing = grounds_clock(request)
+    if existing is not None and existing.is_open:
         raise RequestError(
-            f"The statement of grounds was already asked for; it is due by {existing[0].due_on:%-d %B %Y}."
+            f"The statement of grounds was already asked for; it is due by {existing.due_on:%-d %B %Y}."
+        )
+    if existing is not None:
+        raise RequestError(
+            "The statement of grounds was already given: it is among the letters on this page."
         )
     unit = db.session.get(Unit, request.unit_id)
     body = unit.body
@@ -158,7 +201,25 @@ def ask_for_statement_of_grounds(actor, request: RecordsRequest) -> None:
         verb="Asked",
     )
     record(actor, "request.statement_of_grounds_asked", request)
+    tell_staff(request, "asked for the written statement of grounds, due in three business days")
     db.session.commit()
+
+
+def grounds_can_be_asked(request: RecordsRequest) -> bool:
+    """Denied in whole or part, and not withdrawn: closing the case does not end the right to the grounds."""
+    denied = request.status in (Status.DENIED, Status.PARTIALLY_GRANTED)
+    return denied or (request.status is Status.CLOSED and bool(request.citations))
+
+
+def grounds_clock(request: RecordsRequest):
+    """The statement-of-grounds clock of ``request``, open or closed, if it was ever asked for."""
+    return db.session.scalar(
+        select(clocks.Clock).where(
+            clocks.Clock.case_type == CASE_TYPE,
+            clocks.Clock.case_id == request.id,
+            clocks.Clock.kind == ClockKind.DENIAL_STATEMENT,
+        )
+    )
 
 
 def close(actor, request: RecordsRequest) -> None:
@@ -182,13 +243,22 @@ def _withdraw(actor, request: RecordsRequest, reason: str) -> None:
 
 
 def on_lapse(clock) -> None:
-    """A payment or clarification window ran out: the request is withdrawn (in the sweep's transaction)."""
+    """A payment or clarification window ran out: the request is withdrawn (in the sweep's transaction).
+
+    Only while the request still waits on that answer: a request decided or answered
+    meanwhile is left as it is.
+    """
     request = db.session.get(RecordsRequest, clock.case_id)
-    if request is None or not request.status.is_open:
+    if request is None or request.status is not WAITING_STATUS.get(clock.kind):
         return
-    _withdraw(None, request, LAPSE_REASONS.get(clock.kind, "the requester did not respond in time"))
+    _withdraw(None, request, LAPSE_REASONS[clock.kind])
 
 
+# The windows that wait on the requester, and the status a request has while one runs.
+WAITING_STATUS = {
+    ClockKind.FEE_PAYMENT: Status.AWAITING_PAYMENT,
+    ClockKind.CLARIFICATION: Status.AWAITING_CLARIFICATION,
+}
 LAPSE_REASONS = {
     ClockKind.FEE_PAYMENT: "the fees were not paid within the time allowed",
     ClockKind.CLARIFICATION: "the clarification asked for was not received within the time allowed",
@@ -202,7 +272,7 @@ def notify_requester(actor, request: RecordsRequest, event: str, **context) -> N
     write_letter(actor, request, event, context)
     if not request.contact_email:
         return
-    link = external_url("records.status", tracking_number=request.tracking_number)
+    link = status_link(request)
     text = render_template(f"email/request_{event}.txt", request=request, link=link, **context)
     queue_email(
         request.contact_email,
@@ -210,6 +280,31 @@ def notify_requester(actor, request: RecordsRequest, event: str, **context) -> N
         text,
         kind=f"request.{event}",
     )
+
+
+def tell_staff(request: RecordsRequest, what: str) -> None:
+    """Email the request's assignee (else its unit's custodians) that the requester did ``what``.
+
+    The email names the request and links to its case page; it never carries the
+    requester's words or details, so reading them stays a view on the record.
+    """
+    from sunshine.accounts.services import holders_of
+    from sunshine.authz import Role
+
+    assignee = db.session.get(User, request.assigned_to_id) if request.assigned_to_id else None
+    people = (
+        [assignee]
+        if assignee is not None and assignee.active
+        else holders_of(Role.CUSTODIAN, [request.unit_id])
+    )
+    link = external_url("records.case", request_id=request.id)
+    for person in people:
+        queue_email(
+            person.email,
+            f"Records request {request.tracking_number}: the requester {what}",
+            f"The requester of {request.tracking_number} {what}.\n\nSee the case:\n{link}\n",
+            kind="request.staff_told",
+        )
 
 
 def post_message(actor, request: RecordsRequest, text: str, *, from_requester: bool) -> RequestMessage:
@@ -224,8 +319,10 @@ def post_message(actor, request: RecordsRequest, text: str, *, from_requester: b
     )
     request.messages.append(message)
     record(actor, "request.message", request, details={"from_requester": from_requester})
-    if not from_requester and request.contact_email:
-        link = external_url("records.status", tracking_number=request.tracking_number)
+    if from_requester:
+        tell_staff(request, "wrote a message")
+    elif request.contact_email:
+        link = status_link(request)
         queue_email(
             request.contact_email,
             f"Records request {request.tracking_number}: a message from the custodian",

@@ -7,6 +7,8 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from sunshine.audit.queries import case_history
+from sunshine.clocks import services as clocks
+from sunshine.clocks.policies import ClockKind
 from sunshine.extensions import db, limiter
 from sunshine.letters.services import letters_for
 from sunshine.records import forms, services, workflow
@@ -57,6 +59,7 @@ def status(tracking_number: str):
         abort(404)  # the same answer whether it does not exist or is not yours
     history = [e for e in case_history("records_request", record.id) if e.action in PUBLIC_ACTIONS]
     messages = [m for m in record.messages if not m.internal]
+    open_clocks = clocks.open_clocks_for_case(services.CASE_TYPE, record.id)
     return render_template(
         "records/status.html",
         request_=record,
@@ -71,7 +74,20 @@ def status(tracking_number: str):
         letters=letters_for(services.CASE_TYPE, record.id),
         delay_notices=workflow.delay_notices(record),
         estimates=workflow.estimates(record),
+        deadlines=[(REQUESTER_DEADLINES[c.kind], c) for c in open_clocks if c.kind in REQUESTER_DEADLINES],
+        grounds=services.grounds_clock(record),
+        grounds_can_be_asked=services.grounds_can_be_asked(record),
     )
+
+
+# The clocks a requester follows on the status page, each with what it is the deadline for.
+REQUESTER_DEADLINES = {
+    ClockKind.SUNSHINE_RESPONSE: "Response due",
+    ClockKind.DELAYED_ACCESS: "Records available by",
+    ClockKind.DENIAL_STATEMENT: "Statement of grounds due",
+    ClockKind.CLARIFICATION: "Your answer is due by",
+    ClockKind.FEE_PAYMENT: "Payment is due by",
+}
 
 
 def _requester_post(tracking_number: str, form: FlaskForm, perform, done: str):

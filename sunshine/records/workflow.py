@@ -8,7 +8,7 @@ and opens the delayed-access clock on the promised date.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 
 from sqlalchemy import select
 
@@ -20,8 +20,15 @@ from sunshine.clocks.policies import ClockKind, PauseReason
 from sunshine.extensions import db
 from sunshine.records import fee_settings, fees
 from sunshine.records.models import DelayNotice, FeeEstimateRecord, RecordsRequest, RequestMessage
-from sunshine.records.services import CASE_TYPE, RequestError, notify_requester, response_clock, transition
-from sunshine.records.states import Action
+from sunshine.records.services import (
+    CASE_TYPE,
+    RequestError,
+    notify_requester,
+    response_clock,
+    tell_staff,
+    transition,
+)
+from sunshine.records.states import Action, Status
 from sunshine.units.models import Unit
 
 MIN_DELAY_EXPLANATION = 40  # "a detailed explanation of the cause" (610.023.3): more than a phrase
@@ -97,6 +104,7 @@ def answer_clarification(actor, request: RecordsRequest, answer: str) -> None:
     if window is not None:
         clocks.meet(actor, window)
     _resume_response(actor, request)
+    tell_staff(request, "answered your question")
     db.session.commit()
 
 
@@ -147,6 +155,8 @@ def decide_waiver(actor, request: RecordsRequest, *, percent: int, reason: str) 
         raise RequestError("Give the reason for the waiver decision: it is sent to the requester.")
     if not 0 <= percent <= 100:
         raise RequestError("A waiver is between 0 and 100 percent.")
+    if row.paid_at is not None:
+        raise RequestError("These fees are already paid: decide a waiver before payment is recorded.")
     row.reduction_cents = row.subtotal_cents * percent // 100
     row.total_cents = row.subtotal_cents - row.reduction_cents
     row.waiver_reason = reason.strip()
@@ -156,8 +166,16 @@ def decide_waiver(actor, request: RecordsRequest, *, percent: int, reason: str) 
         request,
         details={"percent": percent, "total_cents": row.total_cents},
     )
-    if row.total_cents == 0 and request.status.value == "awaiting_payment":
+    if row.total_cents == 0 and request.status is Status.AWAITING_PAYMENT:
         _payment_complete(actor, request, row, 0)
+    notify_requester(
+        actor,
+        request,
+        "fee_waiver",
+        estimate=row,
+        percent=percent,
+        window=_open_clock(request, ClockKind.FEE_PAYMENT),
+    )
     db.session.commit()
     return row
 
@@ -194,8 +212,20 @@ def _latest_estimate(request: RecordsRequest) -> FeeEstimateRecord:
     return row
 
 
-def delay(actor, request: RecordsRequest, *, explanation: str, available_on: date, place: str) -> DelayNotice:
-    """Give the delay notice 610.023.3 requires; it answers the request, so the response clock is met."""
+def delay(
+    actor,
+    request: RecordsRequest,
+    *,
+    explanation: str,
+    available_on: date,
+    available_at_time: time,
+    place: str,
+) -> DelayNotice:
+    """Give the delay notice 610.023.3 requires; it answers the request, so the response clock is met.
+
+    The notice says why, in detail, and the place and earliest date and time the records
+    will be available.
+    """
     unit = _unit(request)
     today = clocks.local_today(unit.body)
     if len(explanation.strip()) < MIN_DELAY_EXPLANATION:
@@ -207,11 +237,14 @@ def delay(actor, request: RecordsRequest, *, explanation: str, available_on: dat
         raise RequestError("The earliest date the records will be available must be after today.")
     if not place.strip():
         raise RequestError("Say where the records will be available (RSMo 610.023.3).")
+    if available_at_time is None:
+        raise RequestError("Give the earliest time the records will be available (RSMo 610.023.3).")
     transition(actor, request, Action.DELAY, {"available_on": available_on.isoformat()})
     notice = DelayNotice(
         request_id=request.id,
         explanation=explanation.strip(),
         available_on=available_on,
+        available_at_time=available_at_time,
         available_at_place=place.strip(),
         created_by_id=getattr(actor, "id", None),
     )
@@ -283,6 +316,7 @@ def accept_estimate(actor, request: RecordsRequest) -> None:
         )
     )
     record(actor, "request.fee_accepted", request, details={"total_cents": row.total_cents})
+    tell_staff(request, "accepted the fee estimate")
     db.session.commit()
 
 

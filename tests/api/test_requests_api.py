@@ -39,6 +39,9 @@ def test_filing_returns_201_with_the_tracking_number_due_date_and_token(client, 
         and read.json["response_due"] == data["response_due"]
     )
     assert read.json["history"][0]["event"] == "filed"
+    # The status page link works as it is: it carries the token that opens the page.
+    page = client.get(data["status_url"].removeprefix("http://localhost"))
+    assert page.status_code == 200 and data["tracking_number"] in page.get_data(as_text=True)
 
 
 def test_a_request_is_404_without_its_token_even_to_the_api(client, records_unit) -> None:

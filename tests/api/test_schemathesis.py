@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -13,16 +14,26 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from sunshine import create_app
 from sunshine.extensions import limiter
 from sunshine.units import services as units
-from tests.conftest import make_test_env
+from tests.conftest import TEST_DATABASE_URL, make_test_env, scratch_postgres_database
 
 
 @pytest.fixture(scope="module")
 def api_app(tmp_path_factory):
     tmp: Path = tmp_path_factory.mktemp("schemathesis")
+    # On the database the suite runs on: PostgreSQL refuses input SQLite takes (a NUL in text).
+    with ExitStack() as stack:
+        if TEST_DATABASE_URL and TEST_DATABASE_URL.startswith("postgresql"):
+            url = stack.enter_context(scratch_postgres_database(TEST_DATABASE_URL))
+        else:
+            url = f"sqlite:///{tmp / 'api.db'}"
+        yield from _api_app(tmp, url)
+
+
+def _api_app(tmp: Path, url: str):
     # The limiter is one object for every app in the process: this app switches it off,
     # so it is switched back on for the tests that follow (they check the rate limits).
     was_enabled = limiter.enabled
-    app = create_app(env=make_test_env(tmp, f"sqlite:///{tmp / 'api.db'}") | {"RATELIMIT_ENABLED": "false"})
+    app = create_app(env=make_test_env(tmp, url) | {"RATELIMIT_ENABLED": "false"})
     with app.app_context():
         upgrade()
         body = units.create_body(None, "API City", "api")
@@ -32,6 +43,11 @@ def api_app(tmp_path_factory):
         db.session.commit()
     yield app
     limiter.enabled = was_enabled
+    with app.app_context():
+        from sunshine.extensions import db
+
+        db.session.remove()
+        db.engine.dispose()
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 
 import pytest
 import time_machine
@@ -81,7 +81,7 @@ def test_clarification_and_payment_letters_carry_the_withdrawal_warning(factorie
     assert "waived or reduced" in payment
 
 
-def test_delay_letter_has_the_explanation_place_and_earliest_date(factories) -> None:
+def test_delay_letter_has_the_explanation_place_and_earliest_date_and_time(factories) -> None:
     with time_machine.travel(datetime(2026, 3, 3, 18, tzinfo=UTC), tick=False):
         request = factories.request().request
         workflow.delay(
@@ -89,10 +89,11 @@ def test_delay_letter_has_the_explanation_place_and_earliest_date(factories) -> 
             request,
             explanation="Footage must be copied from the vendor's archive, which takes a week.",
             available_on=date(2026, 3, 16),
+            available_at_time=time(9, 0),
             place="Records counter, City Hall",
         )
     text = _letter(request, "delay")
-    assert "vendor's archive" in text and "Monday 16 March 2026" in text and "City Hall" in text
+    assert "vendor's archive" in text and "Monday 16 March 2026 from 9:00 AM" in text and "City Hall" in text
     assert "610.023.3" in text
 
 
@@ -113,17 +114,30 @@ def test_denial_letter_lists_each_citation_with_its_finding_and_the_right_to_gro
     assert "token=" not in text  # a letter may be forwarded: never the private link
 
 
-def test_a_lapse_writes_the_withdrawal_letter(factories) -> None:
+def test_a_withdrawal_at_the_requesters_wish_writes_the_withdrawal_letter(factories) -> None:
     request = factories.request().request
     records.withdraw(None, request, "you asked us to withdraw it")
     assert "withdrawn because you asked us to withdraw it" in _letter(request, "withdrawal")
+
+
+def test_a_lapse_writes_the_withdrawal_letter(factories) -> None:
+    from sunshine.clocks import sweep
+
+    with time_machine.travel(datetime(2026, 3, 3, 18, tzinfo=UTC), tick=False):
+        request = factories.request().request
+        workflow.ask_clarification(None, request, "Which day?")
+    sweep.run(now=datetime(2026, 6, 2, 15))  # 90 days on
+    assert "clarification asked for was not received within the time allowed" in _letter(
+        request, "withdrawal"
+    )
 
 
 def test_statement_of_grounds_meets_its_clock_and_cites_the_law(factories) -> None:
     from sunshine.clocks.policies import ClockKind, Outcome
     from sunshine.clocks.services import open_clocks_for_case
 
-    request = factories.request().request
+    with time_machine.travel(datetime(2026, 3, 3, 18, tzinfo=UTC), tick=False):
+        request = factories.request().request
     records.decide_with_citations(
         None,
         request,
@@ -134,14 +148,19 @@ def test_statement_of_grounds_meets_its_clock_and_cites_the_law(factories) -> No
     )
     with pytest.raises(records.RequestError, match="has not asked"):
         records.give_statement_of_grounds(None, request, "x" * 30)
-    records.ask_for_statement_of_grounds(None, request)
+    with time_machine.travel(datetime(2026, 3, 4, 18, tzinfo=UTC), tick=False):  # asked Wed: due Mon 9 Mar
+        records.ask_for_statement_of_grounds(None, request)
     [clock] = [
         c for c in open_clocks_for_case("records_request", request.id) if c.kind is ClockKind.DENIAL_STATEMENT
     ]
+    assert clock.due_on == date(2026, 3, 9)
     with pytest.raises(records.RequestError, match="State the grounds"):
         records.give_statement_of_grounds(None, request, "Closed.")
-    records.give_statement_of_grounds(None, request, "The file concerns the discipline of a named employee.")
-    assert clock.outcome in (Outcome.MET, Outcome.MISSED)
+    with time_machine.travel(datetime(2026, 3, 9, 18, tzinfo=UTC), tick=False):
+        records.give_statement_of_grounds(
+            None, request, "The file concerns the discipline of a named employee."
+        )
+    assert clock.outcome is Outcome.MET
     text = _letter(request, "statement_of_grounds")
     assert "RSMo 610.021(3)" in text and "discipline of a named employee" in text and "610.023.4" in text
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 
 import pytest
+import time_machine
 from sqlalchemy import func, select, text
 
 from sunshine.audit.models import AuditEvent, AuditHead
@@ -14,9 +15,11 @@ from sunshine.clocks import sweep
 from sunshine.clocks.models import Clock
 from sunshine.clocks.policies import ClockKind, Outcome
 from sunshine.extensions import db
+from sunshine.letters.services import letters_for
 from sunshine.notifications.models import OutboxMessage
-from sunshine.records import filing
+from sunshine.records import filing, workflow
 from sunshine.records import services as records
+from sunshine.records.fees import FeeInputs
 from sunshine.records.models import Channel, Delivery, RecordsRequest
 from sunshine.records.states import Status, TransitionError
 
@@ -26,7 +29,8 @@ def test_numbering_continues_from_a_former_system_past_six_digits_and_restarts_e
     filing.set_last_tracking_number(2026, 999_998)
     numbers = [factories.request(received_on=date(2026, 3, 3)).tracking_number for _ in range(2)]
     assert numbers == ["2026-999999", "2026-1000000"]  # a seventh digit, never a cut-off number
-    assert factories.request(received_on=date(2027, 1, 5)).tracking_number == "2027-000001"
+    with time_machine.travel(datetime(2027, 6, 1, 18, tzinfo=UTC), tick=False):  # 2027 is past by then
+        assert factories.request(received_on=date(2027, 1, 5)).tracking_number == "2027-000001"
     assert db.session.get(RecordsRequest, factories.request().request_id).tracking_number == "2026-1000001"
 
 
@@ -201,8 +205,19 @@ def test_every_field_of_a_filing_reads_back_as_given(factories) -> None:
 
 
 def test_tracking_numbers_restart_each_year(factories) -> None:
-    factories.request(received_on=date(2026, 12, 31))
-    assert factories.request(received_on=date(2027, 1, 4)).request.tracking_number == "2027-000001"
+    with time_machine.travel(datetime(2027, 6, 1, 18, tzinfo=UTC), tick=False):
+        factories.request(received_on=date(2026, 12, 31))
+        assert factories.request(received_on=date(2027, 1, 4)).request.tracking_number == "2027-000001"
+
+
+def test_a_date_received_after_today_at_the_body_is_refused(factories) -> None:
+    """9 p.m. on 2 March in Missouri is 3 March in UTC: 3 March is still tomorrow there."""
+    factories.unit("RECORDS")
+    with time_machine.travel(datetime(2026, 3, 3, 3, 0, tzinfo=UTC), tick=False):
+        with pytest.raises(records.RequestError, match="cannot be in the future"):
+            factories.request(received_on=date(2026, 3, 3))
+        db.session.rollback()
+        assert factories.request(received_on=date(2026, 3, 2)).received_on == date(2026, 3, 2)
 
 
 def test_description_and_contact_are_encrypted_at_rest(factories) -> None:
@@ -239,14 +254,19 @@ def test_only_the_owner_or_the_secret_link_can_read_a_request(factories) -> None
     assert not records.readable_by(filed.request, None, None)
 
 
-def test_granting_meets_the_response_clock(factories) -> None:
-    request = factories.request(received_on=date(2026, 3, 3)).request
-    records.acknowledge(None, request)
-    records.grant(None, request)
+def test_granting_meets_the_response_clock_or_misses_it_when_late(factories) -> None:
+    with time_machine.travel(datetime(2026, 3, 6, 18, tzinfo=UTC), tick=False):  # the due date, Fri 6 Mar
+        request = factories.request(received_on=date(2026, 3, 3)).request
+        records.acknowledge(None, request)
+        records.grant(None, request)
     assert request.status is Status.GRANTED
-    assert records.response_clock(request).outcome in (Outcome.MET, Outcome.MISSED)
+    assert records.response_clock(request).outcome is Outcome.MET
     with pytest.raises(TransitionError):
         records.acknowledge(None, request)
+    with time_machine.travel(datetime(2026, 3, 9, 18, tzinfo=UTC), tick=False):  # Mon 9 Mar: a day late
+        late = factories.request(received_on=date(2026, 3, 3)).request
+        records.grant(None, late)
+    assert records.response_clock(late).outcome is Outcome.MISSED
 
 
 def test_a_denial_needs_known_citations_and_written_findings_where_required(factories) -> None:
@@ -314,24 +334,93 @@ def test_statement_of_grounds_needs_a_denial(factories) -> None:
 
 
 def test_a_lapsed_payment_window_withdraws_the_request_with_a_letter(factories) -> None:
-    request = factories.request(received_on=date(2026, 3, 2)).request
-    unit = factories.unit("RECORDS")
-    clocks.start(
-        None,
-        kind=ClockKind.FEE_PAYMENT,
-        case_type=records.CASE_TYPE,
-        case_id=request.id,
-        unit=unit,
-        label=request.tracking_number,
-        started_on=date(2026, 3, 2),
-    )
-    db.session.commit()
+    with time_machine.travel(datetime(2026, 3, 2, 18, tzinfo=UTC), tick=False):
+        request = factories.request(received_on=date(2026, 3, 2)).request
+        workflow.estimate_and_request_payment(None, request, FeeInputs(standard_pages=10))
     sweep.run(now=datetime(2026, 6, 2, 15))
     db.session.expire_all()
     assert request.status is Status.WITHDRAWN
-    assert all(
-        c.outcome is not Outcome.OPEN for c in clocks.open_clocks_for_case(records.CASE_TYPE, request.id)
-    )
     assert clocks.open_clocks_for_case(records.CASE_TYPE, request.id) == []
-    letter = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "request.withdrawn")).one()
-    assert "fees were not paid within the time allowed" in letter.body
+    assert [letter.kind for letter in letters_for(records.CASE_TYPE, request.id)][-1] == "withdrawal"
+
+
+def test_a_decision_closes_the_windows_so_their_lapse_never_withdraws_it(factories) -> None:
+    """Granted while the payment window ran: the window closes with it; the response clock is met."""
+    with time_machine.travel(datetime(2026, 3, 3, 18, tzinfo=UTC), tick=False):
+        request = factories.request().request
+        workflow.estimate_and_request_payment(None, request, FeeInputs(standard_pages=10))
+    with time_machine.travel(datetime(2026, 4, 20, 18, tzinfo=UTC), tick=False):  # paused all along
+        records.grant(None, request)
+    sweep.run(now=datetime(2026, 6, 10, 15))  # past the 90 days
+    db.session.expire_all()
+    assert request.status is Status.GRANTED
+    outcomes = {
+        c.kind: c.outcome for c in db.session.scalars(select(Clock).where(Clock.case_id == request.id))
+    }
+    assert outcomes == {ClockKind.SUNSHINE_RESPONSE: Outcome.MET, ClockKind.FEE_PAYMENT: Outcome.CANCELLED}
+
+
+def test_a_lapse_leaves_a_request_no_longer_waiting_on_that_answer(factories) -> None:
+    with time_machine.travel(datetime(2026, 3, 3, 18, tzinfo=UTC), tick=False):
+        request = factories.request().request
+        workflow.ask_clarification(None, request, "Which day in May?")
+    window = next(
+        c
+        for c in clocks.open_clocks_for_case(records.CASE_TYPE, request.id)
+        if c.kind is ClockKind.CLARIFICATION
+    )
+    request.status = (
+        Status.ACKNOWLEDGED
+    )  # e.g. answered on paper and keyed in, the window left open by mistake
+    db.session.commit()
+    records.on_lapse(window)
+    assert request.status is Status.ACKNOWLEDGED
+
+
+@pytest.mark.parametrize(("decide", "delayed_outcome"), [("grant", Outcome.MET), ("deny", Outcome.CANCELLED)])
+def test_the_delayed_access_clock_closes_with_the_decision(factories, decide, delayed_outcome) -> None:
+    with time_machine.travel(datetime(2026, 3, 3, 18, tzinfo=UTC), tick=False):
+        request = factories.request().request
+        workflow.delay(
+            None,
+            request,
+            explanation="x" * 50,
+            available_on=date(2026, 3, 10),
+            available_at_time=time(9),
+            place="The counter",
+        )
+    with time_machine.travel(datetime(2026, 3, 9, 18, tzinfo=UTC), tick=False):
+        if decide == "grant":
+            records.grant(None, request)
+        else:
+            records.decide_with_citations(
+                None,
+                request,
+                partial=False,
+                citations=["610.021(3)"],
+                findings={},
+                withheld_description="All",
+            )
+        records.close(None, request)
+    delayed = db.session.scalars(
+        select(Clock).where(Clock.case_id == request.id, Clock.kind == ClockKind.DELAYED_ACCESS)
+    ).one()
+    assert delayed.outcome is delayed_outcome
+    assert clocks.open_clocks_for_case(records.CASE_TYPE, request.id) == []
+
+
+def test_the_grounds_can_be_asked_for_after_closing_but_only_once(factories) -> None:
+    request = factories.request().request
+    records.decide_with_citations(
+        None, request, partial=True, citations=["610.021(3)"], findings={}, withheld_description="One file"
+    )
+    records.close(None, request)
+    assert records.grounds_can_be_asked(request)
+    records.ask_for_statement_of_grounds(None, request)
+    records.give_statement_of_grounds(None, request, "RSMo 610.021(3) closes the personnel file withheld.")
+    with pytest.raises(records.RequestError, match="already given"):
+        records.ask_for_statement_of_grounds(None, request)
+    granted = factories.request().request
+    records.grant(None, granted)
+    records.close(None, granted)
+    assert not records.grounds_can_be_asked(granted)

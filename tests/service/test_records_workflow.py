@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 import time_machine
@@ -166,29 +166,41 @@ def test_a_full_waiver_ends_the_wait_for_payment(factories) -> None:
     assert request.status is Status.ACKNOWLEDGED and not records.response_clock(request).is_paused
 
 
-def test_delay_notice_needs_explanation_place_and_a_later_date(factories) -> None:
+def test_delay_notice_needs_explanation_place_and_a_later_date_and_time(factories) -> None:
+    good = {
+        "explanation": "x" * 50,
+        "available_on": date(2026, 3, 20),
+        "available_at_time": time(9),
+        "place": "Desk",
+    }
     with at(UTC_NOON):
         request = factories.request().request
-        for kwargs, message in [
-            ({"explanation": "Busy.", "available_on": date(2026, 3, 20), "place": "Counter"}, "in detail"),
-            ({"explanation": "x" * 50, "available_on": date(2026, 3, 3), "place": "Counter"}, "after today"),
-            ({"explanation": "x" * 50, "available_on": date(2026, 3, 20), "place": " "}, "where the records"),
+        for change, message in [
+            ({"explanation": "Busy."}, "in detail"),
+            ({"available_on": date(2026, 3, 3)}, "after today"),
+            ({"place": " "}, "where the records"),
+            ({"available_at_time": None}, "earliest time"),
         ]:
             with pytest.raises(records.RequestError, match=message):
-                workflow.delay(None, request, **kwargs)
+                workflow.delay(None, request, **(good | change))
         workflow.delay(
             None,
             request,
             explanation="The video must be retrieved from the vendor's archive and "
             "reviewed frame by frame for juveniles.",
             available_on=date(2026, 3, 20),
+            available_at_time=time(13, 30),
             place="Records counter, 1125 Locust St",
         )
     assert request.status is Status.DELAYED
     assert records.response_clock(request).outcome is Outcome.MET
     assert _clock(request, ClockKind.DELAYED_ACCESS).due_on == date(2026, 3, 20)
     letter = _letter("request.delayed")
-    assert "vendor's archive" in letter and "Friday 20 March 2026" in letter and "1125 Locust St" in letter
+    assert (
+        "vendor's archive" in letter
+        and "Friday 20 March 2026, 1:30 PM" in letter
+        and "1125 Locust St" in letter
+    )
 
 
 def test_assignment_is_to_a_custodian_of_the_unit_and_notes_stay_internal(factories) -> None:

@@ -6,11 +6,12 @@ import dataclasses
 import re
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from sunshine.audit.models import AuditEvent
 from sunshine.authz import Role
 from sunshine.extensions import db
+from sunshine.notifications.models import OutboxMessage
 from sunshine.records.models import RecordsRequest
 from sunshine.records.states import Status
 from tests.factories import PASSWORD
@@ -243,7 +244,9 @@ def test_fee_estimate_and_payment_through_the_case_page(client, factories) -> No
     wrong = client.submit(f"{case}/paid", {"amount": "3.00"}, page=case, follow_redirects=True)
     assert "amount due is $4.00" in wrong.get_data(as_text=True)
     paid = client.submit(f"{case}/paid", {"amount": "4.00"}, page=case, follow_redirects=True)
-    assert "paid" in paid.get_data(as_text=True)
+    assert "acknowledged" in paid.get_data(as_text=True)  # the flash: the response clock runs again
+    db.session.expire_all()
+    assert db.session.get(RecordsRequest, filed.request.id).status is Status.ACKNOWLEDGED
     status = client.get(f"/requests/{filed.request.tracking_number}?token={filed.access_token}").get_data(
         as_text=True
     )
@@ -257,7 +260,12 @@ def test_delay_notice_refusals_are_shown_and_nothing_changes(client, factories) 
     client.sign_in(custodian.email, PASSWORD)
     page = client.submit(
         f"{case}/delay",
-        {"explanation": "Busy", "available_on": "2099-01-05", "place": "Counter"},
+        {
+            "explanation": "Busy",
+            "available_on": "2099-01-05",
+            "available_at_time": "09:00",
+            "place": "Counter",
+        },
         page=case,
         follow_redirects=True,
     )
@@ -436,3 +444,29 @@ def test_a_26_mb_upload_is_refused_at_the_default_limit(app, client, factories) 
         content_type="multipart/form-data",
     )
     assert response.status_code == 413 and "That file is too large" in response.get_data(as_text=True)
+
+
+def test_a_nul_character_is_refused_with_a_message_not_a_server_error(client, factories) -> None:
+    """PostgreSQL text cannot hold NUL: it must be turned away before it reaches a query."""
+    factories.unit("RECORDS")
+    for path in ("/requests/%00", "/api/v1/requests/%00", "/requests/2026-000001%00/filed"):
+        assert client.get(path).status_code in (302, 404), path
+    filed = client.submit("/requests/new", {**FORM, "description": "Dispatch\x00log"})
+    assert filed.status_code == 400 and "NUL character" in filed.get_data(as_text=True)
+    assert client.get("/metrics?month=\x00").status_code == 400
+    assert db.session.scalar(select(func.count()).select_from(RecordsRequest)) == 0
+
+
+def test_the_key_in_later_emails_opens_only_its_own_request(client, factories) -> None:
+    from sunshine.records import services as records
+
+    first, second = factories.request(), factories.request()
+    key = records.status_key(first.request)
+    assert client.get(f"/requests/{first.tracking_number}?token={key}").status_code == 200
+    assert client.get(f"/requests/{second.tracking_number}?token={key}").status_code == 404
+    assert client.get(f"/requests/{first.tracking_number}?token={key[:-2]}AA").status_code == 404
+    records.grant(None, first.request)
+    email = db.session.scalars(
+        select(OutboxMessage.body).where(OutboxMessage.kind == "request.granted")
+    ).one()
+    assert f"token={key}" in email and first.access_token not in email
