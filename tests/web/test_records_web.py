@@ -470,3 +470,63 @@ def test_the_key_in_later_emails_opens_only_its_own_request(client, factories) -
         select(OutboxMessage.body).where(OutboxMessage.kind == "request.granted")
     ).one()
     assert f"token={key}" in email and first.access_token not in email
+
+
+def test_a_possible_duplicate_is_suggested_on_the_case_page_and_never_blocks_filing(
+    client, factories
+) -> None:
+    first = factories.request(description="Body-worn camera video, traffic stop, Main St, 3 March 2026")
+    again = factories.request(
+        description="Bodyworn camera video of the traffic stop on Main St, 3 March 2026",
+        email="b@example.org",
+    )
+    other = factories.request(
+        description="Payroll records of the parks department, 2025", email="c@example.org"
+    )
+    same_person = factories.request(description="Dispatch audio, 4 March 2026")  # same email as the first
+    client.sign_in(factories.user(Role.CUSTODIAN).email, PASSWORD)
+    page = client.get(f"/staff/requests/{again.request_id}").get_data(as_text=True)
+    assert (
+        "Possible duplicates" in page and first.tracking_number in page and other.tracking_number not in page
+    )
+    assert re.search(re.escape(first.tracking_number) + r"</a>: description \d+% alike", page)
+    unrelated = client.get(f"/staff/requests/{other.request_id}").get_data(as_text=True)
+    assert "Possible duplicates" not in unrelated
+    assert "same requester email" in client.get(f"/staff/requests/{same_person.request_id}").get_data(
+        as_text=True
+    )
+    # Each was filed and numbered as usual: a suggestion, never a block.
+    assert (
+        len(
+            {first.tracking_number, again.tracking_number, other.tracking_number, same_person.tracking_number}
+        )
+        == 4
+    )
+
+
+def test_one_requesters_link_does_not_open_anothers_request_by_changing_the_number(client, factories) -> None:
+    factories.unit("RECORDS")
+    mine_number, mine_link, _ = _file(client)
+    theirs_number, _, _ = _file(client.application.test_client())
+    token = mine_link.split("token=", 1)[1]
+    stranger = client.application.test_client()
+    assert stranger.get(mine_link).status_code == 200
+    assert stranger.get(f"/requests/{theirs_number}?token={token}").status_code == 404
+    api = stranger.get(f"/api/v1/requests/{theirs_number}", headers={"Authorization": f"Bearer {token}"})
+    assert api.status_code == 404 and api.json["error"]["status"] == 404
+    assert stranger.get(f"/requests/{theirs_number}/letters/1?token={token}").status_code == 404
+
+
+def test_internal_notes_never_reach_the_requesters_page(client, factories) -> None:
+    from sunshine.records import workflow
+
+    filed = factories.request()
+    workflow.add_note(factories.user(Role.CUSTODIAN), filed.request, "Requester is the officer's ex-spouse.")
+    status = client.get(f"/requests/{filed.tracking_number}?token={filed.access_token}").get_data(
+        as_text=True
+    )
+    assert "ex-spouse" not in status and "note" not in status.lower().split("<h2>history</h2>")[-1]
+    api = client.get(
+        f"/api/v1/requests/{filed.tracking_number}", headers={"Authorization": f"Bearer {filed.access_token}"}
+    )
+    assert "ex-spouse" not in api.get_data(as_text=True) and "note" not in str(api.json["history"])
