@@ -6,9 +6,23 @@ from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
-from sunshine.api.schemas import Error, RequestCreated, RequestIn, RequestStatus, StaffRequestList
+from sunshine.api.schemas import (
+    Error,
+    RequestCreated,
+    RequestIn,
+    RequestStatus,
+    StaffRequestDetail,
+    StaffRequestList,
+)
+from sunshine.records.services import TRACKING_NUMBER
 
-TRACKING_PATTERN = r"^\d{4}-\d{6}$"
+TRACKING_PATTERN = f"^{TRACKING_NUMBER.pattern}$"
+TRACKING_PARAMETER = {
+    "name": "tracking_number",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "pattern": TRACKING_PATTERN},
+}
 
 
 def _error(description: str) -> dict[str, Any]:
@@ -29,7 +43,7 @@ def build_spec(server_url: str) -> dict[str, Any]:
     _, schemas = models_json_schema(
         [
             (m, "validation" if m is RequestIn else "serialization")
-            for m in (RequestIn, RequestCreated, RequestStatus, StaffRequestList, Error)
+            for m in (RequestIn, RequestCreated, RequestStatus, StaffRequestList, StaffRequestDetail, Error)
         ],
         ref_template="#/components/schemas/{model}",
     )
@@ -69,14 +83,7 @@ def build_spec(server_url: str) -> dict[str, Any]:
                     "operationId": "getRequest",
                     "summary": "The public status of a request, to the holder of its access token",
                     "security": [{"accessToken": []}],
-                    "parameters": [
-                        {
-                            "name": "tracking_number",
-                            "in": "path",
-                            "required": True,
-                            "schema": {"type": "string", "pattern": TRACKING_PATTERN},
-                        }
-                    ],
+                    "parameters": [TRACKING_PARAMETER],
                     "responses": {
                         "200": _ok("The request's public status.", "RequestStatus"),
                         "404": _error(
@@ -94,6 +101,20 @@ def build_spec(server_url: str) -> dict[str, Any]:
                         "200": _ok("Open requests.", "StaffRequestList"),
                         "401": _error("No valid staff token was sent."),
                         "403": _error("The token's holder does not work a records queue."),
+                    },
+                },
+            },
+            "/staff/requests/{tracking_number}": {
+                "get": {
+                    "operationId": "getStaffRequest",
+                    "summary": "One request in the token holder's units, with its personal data (audited)",
+                    "security": [{"staffToken": []}],
+                    "parameters": [TRACKING_PARAMETER],
+                    "responses": {
+                        "200": _ok("The request as its custodian sees it.", "StaffRequestDetail"),
+                        "401": _error("No valid staff token was sent."),
+                        "403": _error("The token's holder does not work a records queue."),
+                        "404": _error("No such request in the units of the token's holder."),
                     },
                 },
             },

@@ -97,6 +97,42 @@ class StaffRequestList(BaseModel):
     requests: list[StaffRequestSummary]
 
 
+class Contact(BaseModel):
+    name: str | None
+    email: str | None
+    phone: str | None
+    address: str | None
+
+
+class Deadline(BaseModel):
+    kind: str
+    due_on: date
+    paused: bool
+    explanation: str
+
+
+class StaffRequestDetail(BaseModel):
+    """One request as its custodian sees it, personal data included; every read is audited."""
+
+    tracking_number: str
+    status: str
+    channel: str
+    first_received_at: str = Field(description="When it reached the body, UTC (ISO 8601).")
+    received_on: date = Field(description="The local date the custodian received it; the clock starts here.")
+    description: str
+    date_from: date | None
+    date_to: date | None
+    preferred_format: str
+    delivery: str
+    fee_waiver_requested: bool
+    public_interest_statement: str | None
+    contact: Contact
+    assigned_to: str | None
+    deadlines: list[Deadline] = Field(description="The open clocks of the case, soonest due first.")
+    citations: list[Citation]
+    history: list[HistoryItem]
+
+
 class ErrorDetail(BaseModel):
     status: int
     title: str

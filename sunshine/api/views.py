@@ -6,11 +6,13 @@ from flask import Blueprint, current_app, jsonify, request, url_for
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from sunshine.accounts.models import User
 from sunshine.accounts.services import user_for_api_token
 from sunshine.api.openapi import build_spec
 from sunshine.api.schemas import RequestIn
 from sunshine.audit.queries import case_history
 from sunshine.authz import Permission, can, units_where
+from sunshine.clocks import services as clocks
 from sunshine.clocks.models import Clock
 from sunshine.clocks.policies import ClockKind, Outcome
 from sunshine.extensions import csrf, db, limiter
@@ -113,14 +115,70 @@ def get_request(tracking_number: str):
     )
 
 
-@bp.route("/staff/requests")
-def staff_requests():
+def _staff_user():
+    """The holder of the bearer staff token if they work a records queue, else the error answer."""
     token = _bearer()
     user = user_for_api_token(token) if token else None
     if user is None:
-        return _fail(401, "Send a staff API token as 'Authorization: Bearer <token>'.")
+        return None, _fail(401, "Send a staff API token as 'Authorization: Bearer <token>'.")
     if not can(user, Permission.WORK_RECORDS_QUEUE):
-        return _fail(403, "This token's holder does not work a records queue.")
+        return None, _fail(403, "This token's holder does not work a records queue.")
+    return user, None
+
+
+@bp.route("/staff/requests/<tracking_number>")
+def staff_request(tracking_number: str):
+    user, refused = _staff_user()
+    if refused:
+        return refused
+    record = services.find(tracking_number)
+    if record is None or record.unit_id not in units_where(user, Permission.WORK_RECORDS_QUEUE):
+        return _fail(404, "No request with that number in your units.")
+    services.record_staff_view(user, record)  # it holds the requester's personal data
+    deadlines = sorted(clocks.open_clocks_for_case(services.CASE_TYPE, record.id), key=lambda c: c.due_on)
+    assignee = db.session.get(User, record.assigned_to_id) if record.assigned_to_id else None
+    return jsonify(
+        tracking_number=record.tracking_number,
+        status=record.status.value,
+        channel=record.channel.value,
+        first_received_at=record.first_received_at.isoformat() + "Z",
+        received_on=record.custodian_received_on.isoformat(),
+        description=record.description,
+        date_from=record.date_from.isoformat() if record.date_from else None,
+        date_to=record.date_to.isoformat() if record.date_to else None,
+        preferred_format=record.preferred_format.value,
+        delivery=record.delivery.value,
+        fee_waiver_requested=record.fee_waiver_requested,
+        public_interest_statement=record.public_interest_statement,
+        contact={
+            "name": record.contact_name,
+            "email": record.contact_email,
+            "phone": record.contact_phone,
+            "address": record.contact_address,
+        },
+        assigned_to=assignee.full_name if assignee else None,
+        deadlines=[
+            {
+                "kind": c.kind.value,
+                "due_on": c.due_on.isoformat(),
+                "paused": c.is_paused,
+                "explanation": c.explanation,
+            }
+            for c in deadlines
+        ],
+        citations=[{"code": c.code, "finding": c.finding} for c in record.citations],
+        history=[
+            {"at": e.occurred_at.isoformat() + "Z", "event": e.action}
+            for e in case_history(services.CASE_TYPE, record.id)
+        ],
+    )
+
+
+@bp.route("/staff/requests")
+def staff_requests():
+    user, refused = _staff_user()
+    if refused:
+        return refused
     due = (
         select(Clock.case_id, Clock.due_on)
         .where(

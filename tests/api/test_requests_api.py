@@ -101,6 +101,42 @@ def test_staff_token_lists_open_requests_in_the_holders_units(client, factories,
     )
 
 
+def test_staff_token_reads_one_request_with_its_personal_data_and_the_read_is_audited(
+    client, factories, records_unit
+) -> None:
+    from sqlalchemy import select
+
+    from sunshine.audit.models import AuditEvent
+    from sunshine.extensions import db
+
+    filed = client.post("/api/v1/requests", json=BODY).json
+    custodian = factories.user(Role.CUSTODIAN)
+    token = accounts.create_api_token(None, custodian, "case system")
+    url = f"/api/v1/staff/requests/{filed['tracking_number']}"
+    response = client.get(url, headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+    data = response.json
+    assert data["description"] == BODY["description"] and data["contact"]["email"] == BODY["contact"]["email"]
+    assert [d["kind"] for d in data["deadlines"]] == ["sunshine_response"]
+    assert data["deadlines"][0]["due_on"] == filed["response_due"]
+    assert "request.filed" in [h["event"] for h in data["history"]]
+    viewed = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "request.viewed")).all()
+    assert [(v.actor_id, v.object_id) for v in viewed] == [(custodian.id, str(services_find(filed).id))]
+
+    assert client.get(url).status_code == 401
+    elsewhere = accounts.create_api_token(None, factories.user(Role.CUSTODIAN, unit="PATROL"), "patrol")
+    refused = client.get(url, headers={"Authorization": f"Bearer {elsewhere}"})
+    assert refused.status_code == 404 and refused.json["error"]["status"] == 404
+    missing = client.get("/api/v1/staff/requests/2026-999999", headers={"Authorization": f"Bearer {token}"})
+    assert missing.status_code == 404
+
+
+def services_find(filed: dict):
+    from sunshine.records import services
+
+    return services.find(filed["tracking_number"])
+
+
 def test_api_tokens_are_for_staff_and_stored_only_as_hashes(factories) -> None:
     from sqlalchemy import text
 
@@ -116,5 +152,10 @@ def test_api_tokens_are_for_staff_and_stored_only_as_hashes(factories) -> None:
 def test_openapi_document_describes_every_route(client) -> None:
     spec = client.get("/api/v1/openapi.json").json
     assert spec["openapi"].startswith("3.")
-    assert set(spec["paths"]) == {"/requests", "/requests/{tracking_number}", "/staff/requests"}
+    assert set(spec["paths"]) == {
+        "/requests",
+        "/requests/{tracking_number}",
+        "/staff/requests",
+        "/staff/requests/{tracking_number}",
+    }
     assert "RequestIn" in spec["components"]["schemas"]
