@@ -111,6 +111,11 @@ class Deadline(BaseModel):
     explanation: str
 
 
+class StaffHistoryItem(BaseModel):
+    at: str
+    action: str = Field(description="The audit event, e.g. request.filed or clock.started.")
+
+
 class StaffRequestDetail(BaseModel):
     """One request as its custodian sees it, personal data included; every read is audited."""
 
@@ -130,7 +135,7 @@ class StaffRequestDetail(BaseModel):
     assigned_to: str | None
     deadlines: list[Deadline] = Field(description="The open clocks of the case, soonest due first.")
     citations: list[Citation]
-    history: list[HistoryItem]
+    history: list[StaffHistoryItem]
 
 
 class ErrorDetail(BaseModel):

@@ -135,29 +135,34 @@ def staff_request(tracking_number: str):
     if record is None or record.unit_id not in units_where(user, Permission.WORK_RECORDS_QUEUE):
         return _fail(404, "No request with that number in your units.")
     services.record_staff_view(user, record)  # it holds the requester's personal data
+    return jsonify(_staff_detail(record))
+
+
+def _staff_detail(record: RecordsRequest) -> dict:
+    """A request as its custodian sees it (``StaffRequestDetail``)."""
     deadlines = sorted(clocks.open_clocks_for_case(services.CASE_TYPE, record.id), key=lambda c: c.due_on)
     assignee = db.session.get(User, record.assigned_to_id) if record.assigned_to_id else None
-    return jsonify(
-        tracking_number=record.tracking_number,
-        status=record.status.value,
-        channel=record.channel.value,
-        first_received_at=record.first_received_at.isoformat() + "Z",
-        received_on=record.custodian_received_on.isoformat(),
-        description=record.description,
-        date_from=record.date_from.isoformat() if record.date_from else None,
-        date_to=record.date_to.isoformat() if record.date_to else None,
-        preferred_format=record.preferred_format.value,
-        delivery=record.delivery.value,
-        fee_waiver_requested=record.fee_waiver_requested,
-        public_interest_statement=record.public_interest_statement,
-        contact={
+    return {
+        "tracking_number": record.tracking_number,
+        "status": record.status.value,
+        "channel": record.channel.value,
+        "first_received_at": record.first_received_at.isoformat() + "Z",
+        "received_on": record.custodian_received_on.isoformat(),
+        "description": record.description,
+        "date_from": record.date_from.isoformat() if record.date_from else None,
+        "date_to": record.date_to.isoformat() if record.date_to else None,
+        "preferred_format": record.preferred_format.value,
+        "delivery": record.delivery.value,
+        "fee_waiver_requested": record.fee_waiver_requested,
+        "public_interest_statement": record.public_interest_statement,
+        "contact": {
             "name": record.contact_name,
             "email": record.contact_email,
             "phone": record.contact_phone,
             "address": record.contact_address,
         },
-        assigned_to=assignee.full_name if assignee else None,
-        deadlines=[
+        "assigned_to": assignee.full_name if assignee else None,
+        "deadlines": [
             {
                 "kind": c.kind.value,
                 "due_on": c.due_on.isoformat(),
@@ -166,12 +171,12 @@ def staff_request(tracking_number: str):
             }
             for c in deadlines
         ],
-        citations=[{"code": c.code, "finding": c.finding} for c in record.citations],
-        history=[
-            {"at": e.occurred_at.isoformat() + "Z", "event": e.action}
+        "citations": [{"code": c.code, "finding": c.finding} for c in record.citations],
+        "history": [
+            {"at": e.occurred_at.isoformat() + "Z", "action": e.action}
             for e in case_history(services.CASE_TYPE, record.id)
         ],
-    )
+    }
 
 
 @bp.route("/staff/requests")

@@ -42,7 +42,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Table, select
+from sqlalchemy import JSON, Dialect, Table, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 
 from sunshine.audit.models import AuditEvent, AuditHead
@@ -85,7 +85,8 @@ def write_with_events(rows: list[tuple[Table, dict[str, Any]]]) -> None:
             _EVENTS, {key: getattr(event, key) for key in CONTENT_COLUMNS}
         )
         parameters[f"canonical_{number}"] = canonical_before_link(event)
-    statement = _statement(tuple((table, tuple(values)) for table, values in rows), len(events))
+    shape = tuple((table, tuple(values)) for table, values in rows)
+    statement = _statement(db.engine.dialect, shape, len(events))
     moved = db.session.connection().exec_driver_sql(statement, parameters).first()
     if moved is None:  # no head row: the rows went in without their events, so take them out again
         db.session.rollback()
@@ -99,7 +100,7 @@ def row_json(table: Table, values: dict[str, Any]) -> str:
     send it; JSON columns are nested as they are. Datetimes must be naive (UTC, as
     everywhere in the app): an offset would be silently dropped by a ``timestamp`` column.
     """
-    processors = _processors(table)
+    processors = _processors(db.engine.dialect, table)
     document = {}
     for key, value in values.items():
         name, process = processors[key]
@@ -118,9 +119,8 @@ def _json_value(value: Any) -> str:
 
 
 @functools.cache
-def _processors(table: Table) -> dict[str, tuple[str, Callable[[Any], Any] | None]]:
+def _processors(dialect: Dialect, table: Table) -> dict[str, tuple[str, Callable[[Any], Any] | None]]:
     """Each column's name and bind processor (None for JSON columns, nested as they are), by key."""
-    dialect = db.engine.dialect
     return {
         column.key: (
             column.name,
@@ -131,13 +131,13 @@ def _processors(table: Table) -> dict[str, tuple[str, Callable[[Any], Any] | Non
 
 
 @functools.cache
-def _statement(shape: tuple[tuple[Table, tuple[str, ...]], ...], events: int) -> str:
+def _statement(dialect: Dialect, shape: tuple[tuple[Table, tuple[str, ...]], ...], events: int) -> str:
     """The statement for ``shape`` (each table and its column keys) and ``events`` events, built once.
 
     Only names from the tables' metadata (quoted) and numbers go into the text; every
     value is a parameter.
     """
-    quote = db.engine.dialect.identifier_preparer.quote
+    quote = dialect.identifier_preparer.quote
     head, log, where = quote(_HEAD.name), quote(_EVENTS.name), f"WHERE id = {int(HEAD_ID)}"
     locked = f"SELECT last_seq AS seq, last_hash AS hash FROM {head} {where} FOR UPDATE"  # noqa: S608
     parts = [f"link_0 AS MATERIALIZED ({locked})"]

@@ -307,7 +307,11 @@ def _require_open(clock: Clock) -> None:
 
 
 def pause(actor, clock: Clock, reason: PauseReason, on: date | None = None) -> Clock:
-    """Stop the clock, keeping the days that were left; only for a listed reason."""
+    """Stop the clock, keeping the days that were left; only for a listed reason.
+
+    Not once it is past its due date: the duty is already late, and a pause would let a
+    resume set a new due date that hides it.
+    """
     _require_open(clock)
     body, calendar = body_and_calendar(clock)
     if clock.is_paused:
@@ -315,6 +319,8 @@ def pause(actor, clock: Clock, reason: PauseReason, on: date | None = None) -> C
     if clock.day_count is DayCount.FIXED_DATE or not policy_for(body.id, clock.kind).pausable:
         raise ClockError("This kind of deadline cannot be paused.")
     on = on or local_today(body)
+    if on > clock.due_on:
+        raise ClockError(f"This deadline passed on {clock.due_on:%-d %B %Y}; a late duty cannot be paused.")
     remaining = _remaining(clock, on, calendar)
     clock.pauses.append(ClockPause(reason=PauseReason(reason), paused_on=on, remaining_days=remaining))
     clock.paused_at, clock.pause_reason, clock.remaining_days = utcnow(), PauseReason(reason), remaining
@@ -389,12 +395,13 @@ def _close(actor, clock: Clock, outcome: Outcome, action: str) -> Clock:
 def meet(actor, clock: Clock, on: date | None = None) -> Clock:
     """The duty was done on ``on``: met if by the due date, else missed.
 
-    A paused clock is met: it still had business days left when it stopped running.
+    A paused clock is judged by the day it stopped running (pausing does not move the
+    due date): paused in time, it is met whenever the duty is done; paused when already
+    late, it stays missed.
     """
     body = db.session.get(PublicBody, clock.body_id)
-    on = on or local_today(body)
-    in_time = clock.is_paused or on <= clock.due_on
-    return _close(actor, clock, Outcome.MET if in_time else Outcome.MISSED, "clock.met")
+    on = clock.pauses[-1].paused_on if clock.is_paused else on or local_today(body)
+    return _close(actor, clock, Outcome.MET if on <= clock.due_on else Outcome.MISSED, "clock.met")
 
 
 def withdraw(actor, clock: Clock) -> Clock:

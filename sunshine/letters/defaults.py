@@ -98,9 +98,8 @@ LETTERS: dict[str, LetterSpec] = {
     "fee_waiver": LetterSpec(
         "Decision on waiving the fees",
         (
-            "You asked for the fees for request {{ tracking_number }} to be waived or reduced because "
-            "releasing the records serves the public interest (RSMo 610.026). We have decided that {{ "
-            "waiver_decision }}.",
+            "Fees may be waived or reduced when releasing the records serves the public interest (RSMo "
+            "610.026). For request {{ tracking_number }}, we have decided that {{ waiver_decision }}.",
             "Reason: {{ waiver_reason }}",
             "The fees now come to {{ fee_total }}. {{ payment_note }}",
         ),

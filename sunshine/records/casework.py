@@ -347,7 +347,7 @@ def _assign_form(record: RecordsRequest) -> forms.AssignForm:
     from wtforms.fields.choices import SelectChoice
 
     form = forms.AssignForm()
-    form.assignee_id.choices = [SelectChoice(u.id, u.full_name) for u in workflow.custodians_of(record)]
+    form.assignee_id.choices = [SelectChoice(u.id, u.full_name) for u in services.custodians_of(record)]
     return form
 
 

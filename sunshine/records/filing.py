@@ -277,6 +277,19 @@ def _check(intake: Intake) -> None:
         raise RequestError("Say how the release serves the public interest, or untick the fee waiver.")
 
 
+def _check_not_ahead(unit_code: str, received_on: date) -> None:
+    """A date received (keyed in by staff) must not be after today at the unit's body.
+
+    Checked before the filing takes a tracking number, so a typing slip leaves no gap in
+    the numbers and makes no sequence for a year that has not come.
+    """
+    found = desk(unit_code)
+    if found is None:
+        raise NoRecordsUnit(unit_code)
+    if received_on > clocks.local_today(found.body):
+        raise RequestError("The date the custodian received it cannot be in the future.")
+
+
 def _trimmed(text: str | None) -> str | None:
     return (text or "").strip() or None
 
@@ -333,12 +346,12 @@ def file_request(
     if arrived.year < FIRST_YEAR or (custodian_received_on or arrived).year < FIRST_YEAR:
         raise RequestError(f"Check the dates received: nothing is received before {FIRST_YEAR}.")
     moment = arrived if channel in (Channel.WEB, Channel.API) else utcnow()
+    if custodian_received_on is not None:
+        _check_not_ahead(unit_code, custodian_received_on)
     postgresql = db.session.get_bind().dialect.name == "postgresql"
     opening = (_open_postgresql if postgresql else _open)(unit_code, moment, custodian_received_on)
     if opening is None:
         raise NoRecordsUnit(unit_code)
-    if custodian_received_on is not None and custodian_received_on > clocks.local_today(opening.desk.body):
-        raise RequestError("The date the custodian received it cannot be in the future.")
     token = secrets.token_urlsafe(24)
     request = RecordsRequest(
         id=opening.request_id,

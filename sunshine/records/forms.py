@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -21,7 +21,7 @@ from wtforms import (
     TimeField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, StopValidation
 
 from sunshine.records.models import Channel, Delivery, PreferredFormat
 
@@ -160,15 +160,19 @@ class _Dollars(DecimalField):
         what = self.label.text.lower()
         try:
             super().process_formdata(valuelist)
-        except ValueError as exc:
+            if self.data is not None and not self.data.is_finite():
+                raise ValueError("not a number")
+            whole_cents = self.data is None or self.data == self.data.quantize(Decimal("0.01"))
+        except (ValueError, InvalidOperation) as exc:  # quantize overflows on 1e30
             self.data = None
             raise ValueError(f"Enter the {what} in dollars, like 18.50.") from exc
-        if self.data is not None and not self.data.is_finite():
-            self.data = None
-            raise ValueError(f"Enter the {what} in dollars, like 18.50.")
-        if self.data is not None and self.data != self.data.quantize(Decimal("0.01")):
+        if not whole_cents:
             self.data = None
             raise ValueError(f"Enter the {what} to the cent, like 18.50: use whole cents.")
+
+    def pre_validate(self, form) -> None:
+        if self.process_errors:  # said once: the range check would only add "Use an amount from..."
+            raise StopValidation()
 
 
 def _dollars_field(label: str, most: str = "100000") -> DecimalField:

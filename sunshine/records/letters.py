@@ -86,11 +86,11 @@ def values_for(request: RecordsRequest, event: str, context: dict[str, Any]) -> 
         values |= {
             "delay_explanation": notice.explanation,
             "available_on": _long(notice.available_on),
-            "available_time": _clock_time(notice.available_at_time),
+            "available_time": clock_time(notice.available_at_time),
             "available_place": notice.available_at_place,
         }
     elif event == "fee_waiver":
-        values |= _waiver_values(context["estimate"], context["percent"], context["window"])
+        values |= context["terms"]
     elif event == "statement_of_grounds":
         values |= {"grounds": context["grounds"], "citations": _citation_rows(request)}
     elif event in ("denied", "partially_granted"):
@@ -106,32 +106,32 @@ def values_for(request: RecordsRequest, event: str, context: dict[str, Any]) -> 
     return values
 
 
-def _clock_time(moment) -> str:
-    """A time of day as a letter writes it, like 9:00 AM."""
+def clock_time(moment) -> str:
+    """A time of day as letters, emails and pages write it, like 9:00 AM."""
     return f"{moment:%I:%M %p}".lstrip("0")
 
 
-def _waiver_values(estimate, percent: int, window) -> dict[str, object]:
+def waiver_terms(estimate, percent: int, window) -> dict[str, str]:
+    """What a fee-waiver decision tells the requester: the letter's values, and the email's."""
     if percent == 100:
         decision = "the fees are waived in full"
     elif percent == 0:
         decision = "the fees are not waived"
     else:
         decision = f"the fees are reduced by {percent} percent"
-    total = _money(estimate.total_cents)
     if estimate.total_cents == 0:
         payment = "Nothing is owed for this request, and work on it continues."
     elif window is not None:
         payment = (
-            f"Payment of {total} is needed by {_long(window.due_on)}. If we do not receive it by then, your "
-            "request will be treated as withdrawn (RSMo 610.023, 610.026)."
+            f"Payment is needed by {_long(window.due_on)}. If we do not receive it by then, your request "
+            "will be treated as withdrawn (RSMo 610.023, 610.026)."
         )
     else:
-        payment = f"The fees now come to {total}."
+        payment = ""
     return {
         "waiver_decision": decision,
         "waiver_reason": estimate.waiver_reason,
-        "fee_total": total,
+        "fee_total": _money(estimate.total_cents),
         "payment_note": payment,
     }
 

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from sunshine.accounts.models import User
 from sunshine.audit.services import record
+from sunshine.authz import Permission, Role, can
 from sunshine.clocks import services as clocks
 from sunshine.clocks.policies import ClockKind
 from sunshine.extensions import db
@@ -43,7 +44,7 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-TRACKING_NUMBER = re.compile(r"\d{4}-\d{6,}")
+TRACKING_NUMBER = re.compile(r"[0-9]{4}-[0-9]{6,}")
 
 
 def find(tracking_number: str) -> RecordsRequest | None:
@@ -70,8 +71,10 @@ def status_key(request: RecordsRequest) -> str:
 
     The token is shown once and kept only as its hash, so later emails cannot carry it.
     They carry this instead: an HMAC of the request's number and token hash under the
-    app's secret key. It is as hard to guess as the token, needs nothing stored, and
-    stops working if the token is replaced or the secret key changes.
+    app's secret key. It is as hard to guess as the token and needs nothing stored. It
+    opens what the token opens (the page, and the API as a bearer token) for as long as
+    the token hash and the secret key stay the same: rotating the secret key retires
+    every emailed link, as it ends every session.
     """
     message = f"records.status:{request.tracking_number}:{request.access_token_hash}".encode()
     digest = hmac.new(current_app.config["SECRET_KEY"].encode(), message, hashlib.sha256).digest()
@@ -212,13 +215,16 @@ def grounds_can_be_asked(request: RecordsRequest) -> bool:
 
 
 def grounds_clock(request: RecordsRequest):
-    """The statement-of-grounds clock of ``request``, open or closed, if it was ever asked for."""
+    """The latest statement-of-grounds clock of ``request``, open or closed, if it was ever asked for."""
     return db.session.scalar(
-        select(clocks.Clock).where(
+        select(clocks.Clock)
+        .where(
             clocks.Clock.case_type == CASE_TYPE,
             clocks.Clock.case_id == request.id,
             clocks.Clock.kind == ClockKind.DENIAL_STATEMENT,
         )
+        .order_by(clocks.Clock.id.desc())
+        .limit(1)
     )
 
 
@@ -285,18 +291,14 @@ def notify_requester(actor, request: RecordsRequest, event: str, **context) -> N
 def tell_staff(request: RecordsRequest, what: str) -> None:
     """Email the request's assignee (else its unit's custodians) that the requester did ``what``.
 
-    The email names the request and links to its case page; it never carries the
-    requester's words or details, so reading them stays a view on the record.
+    The assignee only while they still work the unit's queue. The email names the request
+    and links to its case page; it never carries the requester's words or details, so
+    reading them stays a view on the record.
     """
-    from sunshine.accounts.services import holders_of
-    from sunshine.authz import Role
-
     assignee = db.session.get(User, request.assigned_to_id) if request.assigned_to_id else None
-    people = (
-        [assignee]
-        if assignee is not None and assignee.active
-        else holders_of(Role.CUSTODIAN, [request.unit_id])
-    )
+    works_here = assignee is not None and assignee.active
+    works_here = works_here and can(assignee, Permission.WORK_RECORDS_QUEUE, unit_id=request.unit_id)
+    people = [assignee] if works_here else custodians_of(request)
     link = external_url("records.case", request_id=request.id)
     for person in people:
         queue_email(
@@ -305,6 +307,13 @@ def tell_staff(request: RecordsRequest, what: str) -> None:
             f"The requester of {request.tracking_number} {what}.\n\nSee the case:\n{link}\n",
             kind="request.staff_told",
         )
+
+
+def custodians_of(request: RecordsRequest) -> list[User]:
+    """The active custodians of the request's unit."""
+    from sunshine.accounts.services import holders_of
+
+    return holders_of(Role.CUSTODIAN, [request.unit_id])
 
 
 def post_message(actor, request: RecordsRequest, text: str, *, from_requester: bool) -> RequestMessage:

@@ -12,8 +12,11 @@ from sunshine.clocks.policies import ClockKind
 from sunshine.extensions import db, limiter
 from sunshine.letters.services import letters_for
 from sunshine.records import forms, services, workflow
+from sunshine.records.letters import clock_time
 from sunshine.records.models import Channel
 from sunshine.records.web import PUBLIC_ACTIONS, bp, file_at_records_unit, intake_from, send_letter
+
+bp.add_app_template_filter(clock_time, "clock_time")  # 9:00 AM, as the letters write it
 
 
 @bp.route("/requests/new", methods=["GET", "POST"])

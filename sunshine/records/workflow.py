@@ -19,6 +19,7 @@ from sunshine.clocks import services as clocks
 from sunshine.clocks.policies import ClockKind, PauseReason
 from sunshine.extensions import db
 from sunshine.records import fee_settings, fees
+from sunshine.records.letters import waiver_terms
 from sunshine.records.models import DelayNotice, FeeEstimateRecord, RecordsRequest, RequestMessage
 from sunshine.records.services import (
     CASE_TYPE,
@@ -58,9 +59,13 @@ def _start_window(actor, request: RecordsRequest, kind: ClockKind, long: bool = 
 
 
 def _pause_response(actor, request: RecordsRequest, reason: PauseReason) -> None:
+    """Pause the response clock while the requester is asked for something, unless it is already late."""
     clock = response_clock(request)
-    if clock is not None and clock.is_open and not clock.is_paused:
-        clocks.pause(actor, clock, reason)
+    if clock is None or not clock.is_open or clock.is_paused:
+        return
+    if clocks.local_today(_unit(request).body) > clock.due_on:
+        return  # the response is late already: asking now does not stop that clock
+    clocks.pause(actor, clock, reason)
 
 
 def _resume_response(actor, request: RecordsRequest) -> None:
@@ -157,6 +162,8 @@ def decide_waiver(actor, request: RecordsRequest, *, percent: int, reason: str) 
         raise RequestError("A waiver is between 0 and 100 percent.")
     if row.paid_at is not None:
         raise RequestError("These fees are already paid: decide a waiver before payment is recorded.")
+    if not request.status.is_open:
+        raise RequestError(f"This request is {request.status.label.lower()}: there are no fees to decide on.")
     row.reduction_cents = row.subtotal_cents * percent // 100
     row.total_cents = row.subtotal_cents - row.reduction_cents
     row.waiver_reason = reason.strip()
@@ -168,14 +175,8 @@ def decide_waiver(actor, request: RecordsRequest, *, percent: int, reason: str) 
     )
     if row.total_cents == 0 and request.status is Status.AWAITING_PAYMENT:
         _payment_complete(actor, request, row, 0)
-    notify_requester(
-        actor,
-        request,
-        "fee_waiver",
-        estimate=row,
-        percent=percent,
-        window=_open_clock(request, ClockKind.FEE_PAYMENT),
-    )
+    window = _open_clock(request, ClockKind.FEE_PAYMENT)
+    notify_requester(actor, request, "fee_waiver", terms=waiver_terms(row, percent, window))
     db.session.commit()
     return row
 
@@ -318,10 +319,3 @@ def accept_estimate(actor, request: RecordsRequest) -> None:
     record(actor, "request.fee_accepted", request, details={"total_cents": row.total_cents})
     tell_staff(request, "accepted the fee estimate")
     db.session.commit()
-
-
-def custodians_of(request: RecordsRequest) -> list[User]:
-    from sunshine.accounts.services import holders_of
-    from sunshine.authz import Role
-
-    return holders_of(Role.CUSTODIAN, [request.unit_id])

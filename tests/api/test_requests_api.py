@@ -119,7 +119,7 @@ def test_staff_token_reads_one_request_with_its_personal_data_and_the_read_is_au
     assert data["description"] == BODY["description"] and data["contact"]["email"] == BODY["contact"]["email"]
     assert [d["kind"] for d in data["deadlines"]] == ["sunshine_response"]
     assert data["deadlines"][0]["due_on"] == filed["response_due"]
-    assert "request.filed" in [h["event"] for h in data["history"]]
+    assert "request.filed" in [h["action"] for h in data["history"]]
     viewed = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "request.viewed")).all()
     assert [(v.actor_id, v.object_id) for v in viewed] == [(custodian.id, str(services_find(filed).id))]
 

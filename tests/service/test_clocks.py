@@ -39,11 +39,15 @@ def test_pause_keeps_remaining_business_days_and_resume_counts_them_again(factor
     assert "Resumed Fri 13 Mar 2026" in clock.explanation
 
 
-def test_a_clock_paused_after_its_due_date_resumes_with_nothing_left(factories) -> None:
-    clock = factories.clock(started_on=date(2026, 3, 2))
-    clocks.pause(None, clock, PauseReason.WAITING_ON_PAYMENT, on=date(2026, 3, 9))
+def test_a_clock_paused_on_its_due_day_resumes_with_that_day_and_a_late_one_cannot_pause(factories) -> None:
+    clock = factories.clock(started_on=date(2026, 3, 2))  # due Thu 5 Mar
+    clocks.pause(None, clock, PauseReason.WAITING_ON_PAYMENT, on=date(2026, 3, 5))
     clocks.resume(None, clock, on=date(2026, 3, 10))
     assert clock.remaining_days is None and clock.due_on == date(2026, 3, 10)
+    late = factories.clock(started_on=date(2026, 3, 2))
+    with pytest.raises(clocks.ClockError, match="passed on 5 March 2026"):
+        clocks.pause(None, late, PauseReason.WAITING_ON_PAYMENT, on=date(2026, 3, 9))
+    assert not late.is_paused and late.due_on == date(2026, 3, 5)
 
 
 def test_only_listed_reasons_pause_and_windows_cannot_pause(factories) -> None:

@@ -217,7 +217,9 @@ def test_a_date_received_after_today_at_the_body_is_refused(factories) -> None:
         with pytest.raises(records.RequestError, match="cannot be in the future"):
             factories.request(received_on=date(2026, 3, 3))
         db.session.rollback()
-        assert factories.request(received_on=date(2026, 3, 2)).received_on == date(2026, 3, 2)
+        filed = factories.request(received_on=date(2026, 3, 2))
+    assert filed.received_on == date(2026, 3, 2)
+    assert filed.tracking_number == "2026-000001"  # refused before a number was taken: no gap
 
 
 def test_description_and_contact_are_encrypted_at_rest(factories) -> None:
@@ -407,6 +409,38 @@ def test_the_delayed_access_clock_closes_with_the_decision(factories, decide, de
     ).one()
     assert delayed.outcome is delayed_outcome
     assert clocks.open_clocks_for_case(records.CASE_TYPE, request.id) == []
+
+
+def test_a_clock_paused_only_after_it_was_due_stays_missed(factories) -> None:
+    """Due Fri 6 Mar; the custodian first writes back on Wed 11 Mar asking to clarify, then denies."""
+    with time_machine.travel(datetime(2026, 3, 3, 18, tzinfo=UTC), tick=False):
+        request = factories.request().request
+    with time_machine.travel(datetime(2026, 3, 11, 18, tzinfo=UTC), tick=False):
+        workflow.ask_clarification(None, request, "Which day?")
+        workflow.answer_clarification(None, request, "The 2nd.")
+        workflow.ask_clarification(None, request, "Which officer?")  # paused again, still late
+        records.decide_with_citations(
+            None, request, partial=False, citations=["610.021(3)"], findings={}, withheld_description="All"
+        )
+    assert records.response_clock(request).outcome is Outcome.MISSED
+
+
+def test_the_requester_answering_tells_the_assignee_or_else_the_units_custodians(factories) -> None:
+    from sunshine.authz import Role
+    from sunshine.notifications.models import OutboxMessage
+
+    request = factories.request().request
+    custodian = factories.user(Role.CUSTODIAN, email="desk@example.org")
+    moved = factories.user(Role.CUSTODIAN, unit="PATROL", email="moved@example.org")
+    request.assigned_to_id = moved.id  # assigned once, since moved to another unit
+    db.session.commit()
+    records.tell_staff(request, "answered your question")
+    told = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "request.staff_told")).all()
+    assert [m.recipient for m in told] == [custodian.email]
+    workflow.assign(None, request, custodian)
+    records.tell_staff(request, "wrote a message")
+    told = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "request.staff_told")).all()
+    assert [m.recipient for m in told] == [custodian.email, custodian.email]
 
 
 def test_the_grounds_can_be_asked_for_after_closing_but_only_once(factories) -> None:

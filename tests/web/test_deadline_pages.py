@@ -173,7 +173,8 @@ def test_queue_filters_by_where_the_request_stands(app, client, factories) -> No
     custodian = _custodian(client, factories)
     waiting = factories.request(description="Dispatch logs, 400 block of Main St").request
     fresh = factories.request(description="Crash report on Elm St").request
-    workflow.ask_clarification(custodian, waiting, "Which week in May?")
+    with time_machine.travel(datetime(2026, 3, 4, 18, tzinfo=UTC), tick=False):  # before it was due
+        workflow.ask_clarification(custodian, waiting, "Which week in May?")
     db.session.commit()
 
     everything = client.get("/staff/queue").get_data(as_text=True)

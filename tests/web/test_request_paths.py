@@ -147,7 +147,7 @@ def test_grant(walk) -> None:
     assert walk.clocks()[ClockKind.SUNSHINE_RESPONSE] is Outcome.MET
     # The email after the receipt opens the status page by itself: it carries a key, not the token.
     link = _link_in(walk.email("granted"))
-    assert "Granted" in walk.status(link)
+    assert "Granted" in walk.status(link) and walk.status_link.split("token=")[1] not in link
     walk.act("close")
     assert walk.request.status is Status.CLOSED
 
@@ -288,10 +288,11 @@ def test_fee_estimate_then_payment_then_release(walk, factories) -> None:
     for amount, message in (
         ("29.001", "use whole cents"),
         ("sNaN", "in dollars"),
+        ("1e30", "in dollars"),
         ("28.99", "amount due is $29.00"),
     ):
         page = walk.act("paid", {"amount": amount})
-        assert message in page, amount
+        assert message in page and "Use an amount from" not in page, amount
         assert walk.request.status is Status.AWAITING_PAYMENT
     walk.act("paid", {"amount": "29.00"})
     assert walk.request.status is Status.ACKNOWLEDGED
@@ -316,6 +317,25 @@ def test_fee_estimate_then_payment_then_release(walk, factories) -> None:
     assert packet.status_code == 200 and packet.data.startswith(b"%PDF")
     link = _link_in(walk.email("released"))
     assert "Released records" in walk.status(link)
+
+
+def test_a_waiver_after_the_window_closed_says_the_fees_once_and_none_once_withdrawn(walk) -> None:
+    walk.act("request_payment", {"standard_pages": "100"})
+    walk.act("grant")  # granted while awaiting payment: the window closes with the decision
+    walk.act("waiver", {"percent": "50", "reason": "Partly in the public interest"})
+    letter = walk.letter("Decision on waiving the fees")
+    assert letter.count("$5.00") == 1 and "treated as withdrawn" not in letter
+    walk.act("withdraw", {"reason": "The requester no longer needs the records"})
+    refused = walk.act("waiver", {"percent": "100", "reason": "Public interest"})
+    assert "there are no fees to decide on" in refused
+
+
+def test_the_page_never_says_grounds_were_sent_when_the_request_was_withdrawn_first(walk) -> None:
+    walk.act("deny", {"citations": "610.021(3)", "withheld_description": "A personnel file"})
+    walk.ask("statement-of-grounds")
+    walk.act("withdraw", {"reason": "The requester withdrew it"})
+    status = walk.status()
+    assert "was sent to you" not in status and "Ask for the statement of grounds" not in status
 
 
 def test_fee_waiver(walk) -> None:
