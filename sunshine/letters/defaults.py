@@ -25,6 +25,8 @@ class LetterSpec:
     # Optional table: column headings and the placeholder of each column (a repeated row).
     table: tuple[tuple[str, ...], tuple[str, ...]] | None = None
     closing: tuple[str, ...] = ()
+    # What the law requires the letter to state: an uploaded template must keep these placeholders.
+    required: tuple[str, ...] = ()
 
     @property
     def placeholders(self) -> set[str]:
@@ -58,6 +60,7 @@ LETTERS: dict[str, LetterSpec] = {
             "Under the Missouri Sunshine Law (RSMo 610.023.3) the custodian of records will respond by the "
             "end of {{ response_due }}. {{ due_explanation }}",
         ),
+        required=("tracking_number", "response_due"),
     ),
     "clarification": LetterSpec(
         "We need you to clarify your request",
@@ -67,6 +70,7 @@ LETTERS: dict[str, LetterSpec] = {
             "Until you answer, the time we have to respond is paused.",
             WITHDRAWAL_WARNING.format(what="your answer"),
         ),
+        required=("tracking_number", "question", "window_due"),
     ),
     "payment_request": LetterSpec(
         "Fee estimate and request for payment",
@@ -84,6 +88,7 @@ LETTERS: dict[str, LetterSpec] = {
             "You may ask for the fees to be waived or reduced if releasing the records is in the public "
             "interest (RSMo 610.026).",
         ),
+        required=("tracking_number", "fee_total", "fees.amount", "fees.legal_basis", "window_due"),
     ),
     "delay": LetterSpec(
         "Notice of delay",
@@ -94,6 +99,13 @@ LETTERS: dict[str, LetterSpec] = {
             "The records will be available at {{ available_place }} on {{ available_on }} from {{ "
             "available_time }} at the earliest (RSMo 610.023.3).",
         ),
+        required=(
+            "tracking_number",
+            "delay_explanation",
+            "available_place",
+            "available_on",
+            "available_time",
+        ),
     ),
     "fee_waiver": LetterSpec(
         "Decision on waiving the fees",
@@ -103,6 +115,7 @@ LETTERS: dict[str, LetterSpec] = {
             "Reason: {{ waiver_reason }}",
             "The fees now come to {{ fee_total }}. {{ payment_note }}",
         ),
+        required=("tracking_number", "waiver_decision", "waiver_reason", "fee_total", "payment_note"),
     ),
     "grant": LetterSpec(
         "Your request is granted",
@@ -110,6 +123,7 @@ LETTERS: dict[str, LetterSpec] = {
             "Your records request {{ tracking_number }} is granted. The records are released to you as you "
             "asked; your status page has the details: {{ status_link }}",
         ),
+        required=("tracking_number",),
     ),
     "denial": LetterSpec(
         "Your request is denied",
@@ -120,6 +134,13 @@ LETTERS: dict[str, LetterSpec] = {
         ),
         table=CITATIONS_TABLE,
         closing=(GROUNDS,),
+        required=(
+            "tracking_number",
+            "withheld_description",
+            "citations.code",
+            "citations.finding",
+            "status_link",
+        ),
     ),
     "partial_grant": LetterSpec(
         "Your request is granted in part",
@@ -130,6 +151,13 @@ LETTERS: dict[str, LetterSpec] = {
         ),
         table=CITATIONS_TABLE,
         closing=(GROUNDS,),
+        required=(
+            "tracking_number",
+            "withheld_description",
+            "citations.code",
+            "citations.finding",
+            "status_link",
+        ),
     ),
     "statement_of_grounds": LetterSpec(
         "Statement of the grounds for denial",
@@ -140,6 +168,7 @@ LETTERS: dict[str, LetterSpec] = {
             "{{ grounds }}",
         ),
         table=CITATIONS_TABLE,
+        required=("tracking_number", "grounds", "citations.code"),
     ),
     # For the corrections workflow (corrections/): the originating unit decides; a refusal gives
     # reasons, the decider and the appeal route; a denied requester may file a statement of disagreement.
@@ -174,6 +203,7 @@ LETTERS: dict[str, LetterSpec] = {
             "Your records request {{ tracking_number }} has been withdrawn because {{ withdrawal_reason }}.",
             "You may file a new request at any time.",
         ),
+        required=("tracking_number", "withdrawal_reason"),
     ),
 }
 

@@ -83,7 +83,7 @@ def upload_template(actor, kind: str, data: bytes, filename: str) -> LetterTempl
     """Make ``data`` the template of letter ``kind``, replacing any earlier upload; commits.
 
     Raises ``TemplateError`` (not a macro-free .docx, stray braces, a placeholder this
-    letter cannot fill, a table placeholder outside its table row) or
+    letter cannot fill, one it must state left out, a table placeholder outside its table row) or
     ``LetterTemplateError``, both with a message for the administrator; nothing is
     stored when either is raised.
     """
@@ -95,6 +95,7 @@ def upload_template(actor, kind: str, data: bytes, filename: str) -> LetterTempl
         )
     docx_template.validate_template(data, allowed_placeholders(kind))
     _trial_render(kind, data)
+    _check_required(kind, data)
     stored = storage().save(data)
     try:
         previous = active_template(kind)
@@ -149,6 +150,17 @@ def _spec(kind: str) -> LetterSpec:
     if kind not in LETTERS:
         raise LetterTemplateError(f"There is no letter called “{kind}”.")
     return LETTERS[kind]
+
+
+def _check_required(kind: str, data: bytes) -> None:
+    """Refuse a template that leaves out a placeholder carrying what the law requires the letter to say."""
+    missing = set(LETTERS[kind].required) - docx_template.placeholders(data)
+    if missing:
+        listed = ", ".join(f"{{{{ {name} }}}}" for name in sorted(missing))
+        raise docx_template.TemplateError(
+            f"This template leaves out what a “{LETTERS[kind].title}” letter must state: {listed}. "
+            "Put each of them back where the letter should say it."
+        )
 
 
 def _trial_render(kind: str, data: bytes) -> None:

@@ -92,6 +92,7 @@ def _page(failed_kind: str | None = None, failed_form: TemplateUploadForm | None
             "title": spec.title,
             "template": services.active_template(kind),
             "placeholders": sorted(allowed_placeholders(kind)),
+            "required": set(spec.required),
             "has_table": spec.table is not None,
             "form": failed_form if kind == failed_kind else TemplateUploadForm(kind, formdata=None),
         }

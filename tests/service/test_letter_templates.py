@@ -122,6 +122,28 @@ def test_a_table_placeholder_outside_its_table_row_is_refused(factories) -> None
     assert template_count() == 0
 
 
+def test_a_template_that_leaves_out_what_the_law_requires_is_refused(factories) -> None:
+    """A delay notice must give the place and the earliest date and time (RSMo 610.023.3)."""
+    admin = factories.user(Role.ADMINISTRATOR)
+    document = Document()
+    document.add_paragraph(
+        "Request {{ tracking_number }} is delayed: {{ delay_explanation }}. "
+        "Come to {{ available_place }} on {{ available_on }}."
+    )
+    out = io.BytesIO()
+    document.save(out)
+    with pytest.raises(TemplateError, match=r"must state: \{\{ available_time \}\}"):
+        services.upload_template(admin, "delay", out.getvalue(), "delay.docx")
+    assert template_count() == 0
+
+
+@pytest.mark.parametrize("kind", list(LETTERS))
+def test_every_default_template_states_what_its_letter_must(kind: str) -> None:
+    from sunshine.documents import docx_template
+
+    assert set(LETTERS[kind].required) <= docx_template.placeholders(default_template(kind))
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [

@@ -45,6 +45,8 @@ def test_the_page_lists_every_letter_with_the_placeholders_it_may_use(client, ad
         assert spec.title in html
     assert html.count("Default template") == len(LETTERS)
     assert "<code>{{ withdrawal_reason }}</code>" in html and "<code>{{ citations.finding }}</code>" in html
+    assert "<code>{{ available_time }}</code> (must stay" in html  # the delay notice's earliest time
+    assert "<code>{{ due_explanation }}</code></li>" in html  # may be left out
     assert f'href="{PAGE}"' in client.get("/admin/").get_data(as_text=True)
 
 
@@ -107,14 +109,14 @@ def test_downloads_are_word_attachments(client, admin) -> None:
     assert default.status_code == 200 and default.mimetype == DOCX
     assert default.headers["Content-Disposition"] == "attachment; filename=denial-default.docx"
     assert default.data == default_template("denial")
-    assert client.get(f"{PAGE}denial/custom.docx").status_code == 404
+    assert client.get(f"{PAGE}grant/custom.docx").status_code == 404
 
-    denied = grant_template("Denied: {{ tracking_number }}")
-    upload(client, "denial", denied)
-    custom = client.get(f"{PAGE}denial/custom.docx")
+    granted = grant_template("Granted: {{ tracking_number }}")
+    upload(client, "grant", granted)
+    custom = client.get(f"{PAGE}grant/custom.docx")
     assert custom.status_code == 200 and custom.mimetype == DOCX
-    assert custom.headers["Content-Disposition"] == "attachment; filename=denial-custom.docx"
-    assert custom.data == denied
+    assert custom.headers["Content-Disposition"] == "attachment; filename=grant-custom.docx"
+    assert custom.data == granted
 
 
 def test_an_unknown_letter_is_not_found(client, admin) -> None:
