@@ -11,6 +11,8 @@ from flask_wtf import FlaskForm
 from sunshine.accounts.models import User
 from sunshine.audit.queries import case_history
 from sunshine.authz import Permission, requires, units_where
+from sunshine.clocks import services as clocks
+from sunshine.clocks.policies import DEFAULT_POLICIES, ClockKind
 from sunshine.extensions import db
 from sunshine.letters.services import letters_for
 from sunshine.records import duplicates, forms, services, workflow
@@ -75,6 +77,12 @@ def case(request_id: int):
         "records/case.html",
         request_=record,
         clock=services.response_clock(record),
+        # The case's other running deadlines: grounds, delayed access, the requester's windows.
+        other_clocks=[
+            (DEFAULT_POLICIES[c.kind].label, c)
+            for c in clocks.open_clocks_for_case(services.CASE_TYPE, record.id)
+            if c.kind is not ClockKind.SUNSHINE_RESPONSE
+        ],
         history=case_history("records_request", record.id),
         actions=available_actions(record.status),
         Action=Action,

@@ -205,6 +205,8 @@ def test_denial_then_statement_of_grounds(walk) -> None:
         asked = walk.ask("statement-of-grounds", link=link)
     assert "must reach you within three business days" in asked
     assert "Statement of grounds due" in walk.status() and "Tuesday 10 March 2026" in walk.status()
+    case = walk.custodian.get(walk.case).get_data(as_text=True)  # the custodian sees the new deadline
+    assert re.search(r"<dt>Statement of grounds for denial</dt><dd>\s*<time[^>]*>Tuesday 10 March 2026", case)
     told = db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.kind == "request.staff_told").order_by(OutboxMessage.id)
     ).all()[-1]
