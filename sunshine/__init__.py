@@ -34,6 +34,11 @@ def create_app(overrides: dict[str, Any] | None = None, *, env: dict[str, str] |
     app.config.from_mapping(load_config(env if env is not None else os.environ, instance_path))
     if overrides:
         app.config.update(overrides)
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     app.extensions["sunshine.cipher"] = FieldCipher(
@@ -49,6 +54,9 @@ def create_app(overrides: dict[str, Any] | None = None, *, env: dict[str, str] |
     csrf.init_app(app)
     limiter.init_app(app)
     _init_login(app)
+    from sunshine.ids import IdConverter
+
+    app.url_map.converters["int"] = IdConverter  # before any route: every <int:...> is a row id
     _register_blueprints(app)
     _register_case_types()
     _register_cli(app)

@@ -124,6 +124,11 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         # The unit whose custodians receive requests filed on the web and by API.
         "RECORDS_UNIT_CODE": env.get("RECORDS_UNIT_CODE", "RECORDS"),
         "INTAKE_RATE_LIMIT": env.get("INTAKE_RATE_LIMIT", "20 per hour"),
+        # A requester's messages each email the unit's custodians.
+        "MESSAGE_RATE_LIMIT": env.get("MESSAGE_RATE_LIMIT", "10 per hour"),
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto to believe: rate limits
+        # key on the client's address, which behind a proxy is otherwise the proxy's, for everyone.
+        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", 0)),
         # Fees (RSMo 610.026), in cents: the body's own figures, settings never constants.
         "FEE_PAPER_PAGE_CENTS": int(env.get("FEE_PAPER_PAGE_CENTS", 10)),
         "FEE_CLERICAL_HOURLY_CENTS": int(env.get("FEE_CLERICAL_HOURLY_CENTS", 1800)),

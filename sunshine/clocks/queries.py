@@ -12,6 +12,7 @@ from sunshine.clocks.cases import case_types
 from sunshine.clocks.models import Clock
 from sunshine.clocks.policies import Outcome, Urgency
 from sunshine.extensions import db
+from sunshine.ids import as_id
 
 PAGE_SIZE = 50
 FILTERS = {
@@ -41,9 +42,10 @@ class Cursor:
     def parse(cls, text: str) -> Cursor:
         """Raises ValueError on anything but a date and an id written as above."""
         day, dot, number = text.partition(".")
-        if not dot or not number.isdigit() or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
+        clock_id = as_id(number)
+        if not dot or clock_id is None or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", day):
             raise ValueError(text)
-        return cls(date.fromisoformat(day), int(number))
+        return cls(date.fromisoformat(day), clock_id)
 
     @classmethod
     def of(cls, clock: Clock) -> Cursor:

@@ -15,6 +15,7 @@ from sunshine.clocks.forms import ClosureForm, PolicyLengthForm
 from sunshine.clocks.policies import DEFAULT_POLICIES, ClockKind
 from sunshine.clocks.services import ClockError, local_today
 from sunshine.extensions import db
+from sunshine.ids import as_id
 from sunshine.units.models import Department, PublicBody, Unit
 
 bp = Blueprint("deadlines", __name__)
@@ -64,7 +65,9 @@ def queue():
 
 def admin_body() -> PublicBody:
     """The body an administrator's page is about: ``?body=``, else the body of their units."""
-    body_id = request.args.get("body", type=int)
+    body_id = as_id(request.args["body"]) if "body" in request.args else None
+    if "body" in request.args and body_id is None:
+        abort(404)
     if body_id is None:
         unit_ids = units_where(current_user, Permission.MANAGE_UNITS)
         body_id = db.session.scalar(

@@ -57,6 +57,8 @@ def receive(
     except RefusedFile as exc:
         _record_refusal(actor, data, name, str(exc), case_type, case_id, role, originating_unit)
         raise DocumentError(str(exc)) from exc
+    if replaces is not None:
+        _claim(replaces)
     stored = save_in_transaction(data)
     document = Document(
         case_type=case_type,
@@ -170,6 +172,24 @@ def process(document_id: int) -> Document:
     )
     db.session.commit()
     return document
+
+
+def _claim(original: Document) -> None:
+    """One redacted version per record: refused once the record has one (a double click included).
+
+    The original's row is locked first, so of two uploads at once the second waits for the
+    first and then sees it.
+    """
+    db.session.execute(select(Document.id).where(Document.id == original.id).with_for_update())
+    newer = db.session.scalar(
+        select(Document.id)
+        .where(Document.replaces_id == original.id, Document.status != DocumentStatus.REFUSED)
+        .limit(1)
+    )
+    if original.superseded or newer is not None:
+        raise DocumentError(
+            f"{original.display_name} already has a redacted version: to correct it, replace that version."
+        )
 
 
 def _carry_over(version: Document) -> None:

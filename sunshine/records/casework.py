@@ -71,8 +71,17 @@ def _noon(day):
 @bp.route("/staff/requests/<int:request_id>")
 @requires(Permission.WORK_RECORDS_QUEUE)
 def case(request_id: int):
-    record = _staff_request(request_id)
-    services.record_staff_view(current_user, record)
+    return _case_page(_staff_request(request_id))
+
+
+def _refused(record: RecordsRequest, message: str):
+    """A refused action: the case page again, saying why, with a 400 (nothing was changed)."""
+    flash(message, "error")
+    return _case_page(record), 400
+
+
+def _case_page(record: RecordsRequest) -> str:
+    services.record_staff_view(current_user, record)  # the page shows the requester's personal data
     return render_template(
         "records/case.html",
         request_=record,
@@ -210,22 +219,23 @@ def act(request_id: int, action: str):
     form_class, perform = CASE_ACTIONS[action]
     form = FORMS_FOR_RECORD[action](record) if action in FORMS_FOR_RECORD else form_class()
     if not form.validate_on_submit():
-        flash(" ".join(sum(form.errors.values(), [])) or "The form expired; try again.", "error")
-        return redirect(url_for("records.case", request_id=record.id))
+        return _refused(record, " ".join(sum(form.errors.values(), [])) or "The form expired; try again.")
     try:
         perform(record, form)
     except ValueError as exc:  # RequestError, TransitionError, ClockError, FeeError: all say why
         db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        flash(f"{record.tracking_number}: {record.status.label.lower()}.", "success")
+        return _refused(record, str(exc))
+    flash(f"{record.tracking_number}: {record.status.label.lower()}.", "success")
     return redirect(url_for("records.case", request_id=record.id))
 
 
 @bp.route("/staff/requests/<int:request_id>/letters/<int:letter_id>")
 @requires(Permission.WORK_RECORDS_QUEUE)
 def staff_letter(request_id: int, letter_id: int):
-    return send_letter(_staff_request(request_id), letter_id)
+    record = _staff_request(request_id)
+    response = send_letter(record, letter_id)
+    services.record_staff_view(current_user, record)  # a letter names the requester
+    return response
 
 
 @bp.route("/staff/requests/<int:request_id>/documents", methods=["POST"])
@@ -239,11 +249,12 @@ def upload_document(request_id: int):
     form = forms.UploadForm()
     form.originating_unit_id.choices = _unit_choices()
     if not form.validate_on_submit():
-        flash(" ".join(sum(form.errors.values(), [])), "error")
-        return redirect(url_for("records.case", request_id=record.id))
-    replaces = db.session.get(Document, form.replaces_id.data) if form.replaces_id.data else None
-    if replaces is not None and (replaces.case_type, replaces.case_id) != (services.CASE_TYPE, record.id):
-        abort(404)
+        return _refused(record, " ".join(sum(form.errors.values(), [])))
+    replaces = None
+    if form.replaces_id.raw_data and form.replaces_id.raw_data[0]:  # a redacted version of a record
+        replaces = db.session.get(Document, form.replaces_id.data) if form.replaces_id.data else None
+        if replaces is None or (replaces.case_type, replaces.case_id) != (services.CASE_TYPE, record.id):
+            abort(404)
     try:
         document = documents.receive(
             current_user,
@@ -256,14 +267,13 @@ def upload_document(request_id: int):
             replaces=replaces,
         )
     except documents.DocumentError as exc:
-        flash(f"The file was not accepted: {exc}", "error")
-    else:
-        found = len(document.findings)
-        flash(
-            f"{document.display_name} received"
-            + (f"; {found} possible sensitive item(s) to review." if found else "."),
-            "success",
-        )
+        return _refused(record, f"The file was not accepted: {exc}")
+    found = len(document.findings)
+    flash(
+        f"{document.display_name} received"
+        + (f"; {found} possible sensitive item(s) to review." if found else "."),
+        "success",
+    )
     return redirect(url_for("records.case", request_id=record.id))
 
 
@@ -288,14 +298,12 @@ def resolve_finding(request_id: int, finding_id: int):
         abort(404)
     form = forms.ResolveForm()
     if not form.validate_on_submit():
-        flash(" ".join(sum(form.errors.values(), [])), "error")
-    else:
-        try:
-            documents.resolve(current_user, finding, Resolution(form.resolution.data), form.reason.data or "")
-        except documents.DocumentError as exc:
-            flash(str(exc), "error")
-        else:
-            flash("Finding resolved.", "success")
+        return _refused(record, " ".join(sum(form.errors.values(), [])))
+    try:
+        documents.resolve(current_user, finding, Resolution(form.resolution.data), form.reason.data or "")
+    except documents.DocumentError as exc:
+        return _refused(record, str(exc))
+    flash("Finding resolved.", "success")
     return redirect(url_for("records.case", request_id=record.id))
 
 
@@ -311,13 +319,12 @@ def release_records(request_id: int):
         row = release.release(current_user, record)
     except services.RequestError as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        return _refused(record, str(exc))
+    db.session.refresh(row)  # without Redis the job has already run
+    if row.status.value == "ready":
+        flash(f"Released {row.page_count} pages ({row.first_bates} to {row.last_bates}).", "success")
     else:
-        db.session.refresh(row)  # without Redis the job has already run
-        if row.status.value == "ready":
-            flash(f"Released {row.page_count} pages ({row.first_bates} to {row.last_bates}).", "success")
-        else:
-            flash("Building the packet. The requester is told when it is ready.", "success")
+        flash("Building the packet. The requester is told when it is ready.", "success")
     return redirect(url_for("records.case", request_id=record.id))
 
 

@@ -34,6 +34,9 @@ class FeeRates:
     large_fee_threshold_cents: int
 
 
+MAX_MEDIUM_CENTS = 100_000  # $1,000 for one piece of media: anything more is a typing slip
+
+
 def parse_media_prices(text: str) -> dict[str, int]:
     """``usb=600, dvd=150`` (cents) into a mapping; raises FeeError saying which item is wrong."""
     prices: dict[str, int] = {}
@@ -41,8 +44,12 @@ def parse_media_prices(text: str) -> dict[str, int]:
         if not item:
             continue
         name, equals, price = (part.strip() for part in item.partition("="))
-        if not equals or not name or not price.isdigit():
+        if not equals or not name or not (price.isascii() and price.isdigit()):
             raise fees.FeeError(f"“{item}” is not a medium and its price, like usb=600.")
+        if int(price) > MAX_MEDIUM_CENTS:
+            raise fees.FeeError(
+                f"“{item}”: a medium costs at most {MAX_MEDIUM_CENTS} cents here; check the price."
+            )
         prices[name] = int(price)
     return prices
 

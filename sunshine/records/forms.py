@@ -23,6 +23,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, StopValidation
 
+from sunshine.ids import as_id
 from sunshine.records.models import Channel, Delivery, PreferredFormat
 
 FORMATS = [
@@ -215,7 +216,7 @@ class NoteForm(FlaskForm):
 class UploadForm(FlaskForm):
     file = FileField("Record (PDF)", [FileRequired("Choose the file to upload.")])
     originating_unit_id = SelectField("Unit that created the record", coerce=int, validate_choice=True)
-    replaces_id = HiddenField(filters=[lambda v: int(v) if v and str(v).isdigit() else None])
+    replaces_id = HiddenField(filters=[lambda v: as_id(v) if v else None])
 
 
 class ResolveForm(FlaskForm):

@@ -55,11 +55,19 @@ def release(actor, request: RecordsRequest) -> Release:
     """
     if request.status not in (Status.GRANTED, Status.PARTIALLY_GRANTED):
         raise RequestError("Grant the request, in whole or in part, before releasing records.")
+    # One release decision at a time per request: a double click waits here, then sees the first.
+    db.session.execute(select(RecordsRequest.id).where(RecordsRequest.id == request.id).with_for_update())
     if any(r.status is ReleaseStatus.BUILDING for r in releases(request)):
         raise RequestError("A packet is already being built for this request; wait for it to finish.")
     records = _records(request)
     if not records:
         raise RequestError("Upload the responsive records first.")
+    same = _released_before(request, {d.id for d in records})
+    if same is not None:
+        raise RequestError(
+            f"These records were already released on {same.released_at:%-d %B %Y} "
+            f"({same.first_bates} to {same.last_bates}). Upload a new or corrected record to release more."
+        )
     blockers = documents.release_blockers(CASE_TYPE, request.id)
     if blockers:
         raise RequestError("Release is blocked until every finding is resolved: " + " ".join(blockers))
@@ -81,6 +89,16 @@ def release(actor, request: RecordsRequest) -> Release:
     enqueue_after_commit("sunshine.records.jobs.build_release", row.id)
     db.session.commit()
     return row
+
+
+def _released_before(request: RecordsRequest, document_ids: set[int]) -> Release | None:
+    """A finished release of exactly these records, if there is one."""
+    for row in releases(request):
+        if row.status is ReleaseStatus.READY:
+            logged = db.session.scalars(select(Disclosure.document_id).where(Disclosure.release_id == row.id))
+            if set(logged) == document_ids:
+                return row
+    return None
 
 
 def build(release_id: int) -> Release:

@@ -34,6 +34,7 @@ from sunshine.timeutil import utcnow
 from sunshine.units.models import Unit
 
 CASE_TYPE = "records_request"
+MAX_FINDING = 4000  # DenialCitation.finding
 
 
 class RequestError(ValueError):
@@ -154,6 +155,11 @@ def decide_with_citations(
     needing a written finding (610.021(18)(d), (19)) must have one.
     """
     problems = validate_denial(citations, findings)
+    problems += [
+        f"The finding for {code} is {len(text):,} characters; keep each to {MAX_FINDING:,}."
+        for code, text in findings.items()
+        if len(text.strip()) > MAX_FINDING
+    ]
     if not withheld_description.strip():
         problems.append("Describe in general terms what is withheld (RSMo 610.024).")
     if problems:

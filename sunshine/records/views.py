@@ -60,6 +60,10 @@ def status(tracking_number: str):
     record = services.find(tracking_number)
     if not services.readable_by(record, current_user, token):
         abort(404)  # the same answer whether it does not exist or is not yours
+    return _status_page(record, token)
+
+
+def _status_page(record, token: str | None) -> str:
     history = [e for e in case_history("records_request", record.id) if e.action in PUBLIC_ACTIONS]
     messages = [m for m in record.messages if not m.internal]
     open_clocks = clocks.open_clocks_for_case(services.CASE_TYPE, record.id)
@@ -94,21 +98,24 @@ REQUESTER_DEADLINES = {
 
 
 def _requester_post(tracking_number: str, form: FlaskForm, perform, done: str):
-    """A requester's POST on their request: the link holder or owner only; errors flashed, never raised."""
+    """A requester's POST on their request: the link holder or owner only.
+
+    Done: back to the status page. Refused: the status page again with the reason, and a 400.
+    """
     token = request.form.get("token")
     record = services.find(tracking_number)
     if not services.readable_by(record, current_user, token):
         abort(404)
     if not form.validate_on_submit():
         flash(" ".join(sum(form.errors.values(), [])) or "The form expired; try again.", "error")
-    else:
-        try:
-            perform(current_user if current_user.is_authenticated else None, record, form)
-        except ValueError as exc:  # RequestError, TransitionError: each says why
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            flash(done, "success")
+        return _status_page(record, token), 400
+    try:
+        perform(current_user if current_user.is_authenticated else None, record, form)
+    except ValueError as exc:  # RequestError, TransitionError: each says why
+        db.session.rollback()
+        flash(str(exc), "error")
+        return _status_page(record, token), 400
+    flash(done, "success")
     return redirect(url_for("records.status", tracking_number=tracking_number, token=token))
 
 
@@ -123,6 +130,7 @@ def answer_clarification(tracking_number: str):
 
 
 @bp.route("/requests/<tracking_number>/messages", methods=["POST"])
+@limiter.limit(lambda: current_app.config["MESSAGE_RATE_LIMIT"])
 def requester_message(tracking_number: str):
     return _requester_post(
         tracking_number,
@@ -171,7 +179,7 @@ def requester_letter(tracking_number: str, letter_id: int):
 def download_release(tracking_number: str, release_id: int):
     from flask import send_file
 
-    from sunshine.documents.models import Release
+    from sunshine.documents.models import Release, ReleaseStatus
     from sunshine.documents.storage import storage
 
     record = services.find(tracking_number)
@@ -179,6 +187,8 @@ def download_release(tracking_number: str, release_id: int):
         abort(404)
     row = db.session.get(Release, release_id)
     if row is None or (row.case_type, row.case_id) != (services.CASE_TYPE, record.id):
+        abort(404)
+    if row.status is not ReleaseStatus.READY:  # still being built, or failed: no file to give
         abort(404)
     return send_file(
         storage().open(row.storage_key),

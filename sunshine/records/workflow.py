@@ -8,7 +8,7 @@ and opens the delayed-access clock on the promised date.
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, time, timedelta
 
 from sqlalchemy import select
 
@@ -32,6 +32,10 @@ from sunshine.records.services import (
 from sunshine.records.states import Action, Status
 from sunshine.units.models import Unit
 
+# The fee columns are 32-bit integers of cents; no real estimate comes near this.
+MAX_ESTIMATE_CENTS = 1_000_000_000  # $10 million
+# A promised date further out than this is taken for a typing slip (2206 for 2026), not a plan.
+MAX_DELAY = timedelta(days=366)
 MIN_DELAY_EXPLANATION = 40  # "a detailed explanation of the cause" (610.023.3): more than a phrase
 
 
@@ -116,6 +120,11 @@ def answer_clarification(actor, request: RecordsRequest, answer: str) -> None:
 def estimate_and_request_payment(actor, request: RecordsRequest, inputs: fees.FeeInputs) -> FeeEstimateRecord:
     """Give the estimate and ask for payment first: the response clock pauses, the payment window opens."""
     estimate = fees.estimate_fees(fee_settings.schedule_for(request.body_id), inputs)
+    if estimate.total_cents > MAX_ESTIMATE_CENTS:
+        raise RequestError(
+            f"This estimate comes to ${estimate.total_cents / 100:,.2f}, more than the "
+            f"${MAX_ESTIMATE_CENTS / 100:,.0f} an estimate can hold: check the quantities."
+        )
     if estimate.total_cents == 0:
         raise RequestError(
             "This estimate comes to nothing: there is nothing to pay, so release without asking."
@@ -236,6 +245,11 @@ def delay(
         )
     if available_on <= today:
         raise RequestError("The earliest date the records will be available must be after today.")
+    if available_on > today + MAX_DELAY:
+        raise RequestError(
+            f"{available_on:%-d %B %Y} is more than a year away: check the year. For a longer delay, "
+            "give the earliest date you can promise within the year and send a new notice then."
+        )
     if not place.strip():
         raise RequestError("Say where the records will be available (RSMo 610.023.3).")
     if available_at_time is None:
@@ -308,12 +322,16 @@ def accept_estimate(actor, request: RecordsRequest) -> None:
     row = _latest_estimate(request)
     if row.paid_at is not None:
         raise RequestError("These fees are already paid.")
+    if request.status is not Status.AWAITING_PAYMENT:
+        raise RequestError(f"This request is {request.status.label.lower()}: there is no estimate to accept.")
+    if any(m.details.get("accepts_estimate") == row.id for m in request.messages):
+        raise RequestError("You have already accepted this estimate; the custodian has it.")
     request.messages.append(
         RequestMessage(
             author_id=getattr(actor, "id", None),
             from_requester=True,
             body=f"I accept the estimate of ${row.total_cents / 100:.2f}.",
-            details={"kind": "message"},
+            details={"kind": "message", "accepts_estimate": row.id},
         )
     )
     record(actor, "request.fee_accepted", request, details={"total_cents": row.total_cents})

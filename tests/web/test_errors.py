@@ -98,3 +98,21 @@ def test_a_wrong_method_names_the_allowed_ones(client) -> None:
     response = client.delete("/api/v1/requests")
     assert response.status_code == 405 and "POST" in response.headers["Allow"]
     assert response.is_json
+
+
+def test_behind_a_trusted_proxy_the_client_address_is_the_forwarded_one(tmp_path) -> None:
+    """Rate limits key on the client's address; behind a proxy that is X-Forwarded-For, if trusted."""
+    from flask import request
+
+    from sunshine import create_app
+    from tests.conftest import make_test_env
+
+    seen = {}
+    for proxies in ("0", "1"):
+        app = create_app(
+            env=make_test_env(tmp_path / proxies, f"sqlite:///{tmp_path}/{proxies}.db")
+            | {"TRUSTED_PROXIES": proxies}
+        )
+        app.add_url_rule("/_address", "address", lambda: request.remote_addr)
+        seen[proxies] = app.test_client().get("/_address", headers={"X-Forwarded-For": "203.0.113.9"}).data
+    assert seen == {"0": b"127.0.0.1", "1": b"203.0.113.9"}

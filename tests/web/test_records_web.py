@@ -534,3 +534,19 @@ def test_internal_notes_never_reach_the_requesters_page(client, factories) -> No
         f"/api/v1/requests/{filed.tracking_number}", headers={"Authorization": f"Bearer {filed.access_token}"}
     )
     assert "ex-spouse" not in api.get_data(as_text=True) and "note" not in str(api.json["history"])
+
+
+def test_requester_messages_are_rate_limited(app, client, factories, monkeypatch) -> None:
+    """Each message emails the unit's custodians: a flood is turned away."""
+    filed = factories.request()
+    monkeypatch.setitem(app.config, "MESSAGE_RATE_LIMIT", "2 per hour")
+    page = f"/requests/{filed.tracking_number}?token={filed.access_token}"
+    statuses = [
+        client.submit(
+            f"/requests/{filed.tracking_number}/messages",
+            {"text": f"Any news? ({n})", "token": filed.access_token},
+            page=page,
+        ).status_code
+        for n in range(3)
+    ]
+    assert statuses == [302, 302, 429]

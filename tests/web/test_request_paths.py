@@ -55,12 +55,15 @@ class Walk:
     def case(self) -> str:
         return f"/staff/requests/{self.request.id}"
 
-    def act(self, action: str, data: dict | None = None, **kwargs) -> str:
-        """The custodian takes ``action`` on the case page; the page it lands on."""
+    def act(self, action: str, data: dict | None = None, *, refused: bool = False, **kwargs) -> str:
+        """The custodian takes ``action`` on the case page; the page it lands on.
+
+        A refused action answers 400 with the case page and the reason; nothing changes.
+        """
         response = self.custodian.submit(
             f"{self.case}/{action}", data or {}, page=self.case, follow_redirects=True, **kwargs
         )
-        assert response.status_code == 200
+        assert response.status_code == (400 if refused else 200), response.status_code
         return response.get_data(as_text=True)
 
     def status(self, link: str | None = None) -> str:
@@ -68,8 +71,13 @@ class Walk:
         assert response.status_code == 200
         return response.get_data(as_text=True)
 
-    def ask(self, path: str, data: dict | None = None, link: str | None = None) -> str:
-        """The requester posts on their status page, reached by ``link`` (default: the confirmation's)."""
+    def ask(
+        self, path: str, data: dict | None = None, link: str | None = None, *, refused: bool = False
+    ) -> str:
+        """The requester posts on their status page, reached by ``link`` (default: the confirmation's).
+
+        A refused post answers 400 with the status page and the reason.
+        """
         link = link or self.status_link
         token = re.search(r"token=([^&\"]+)", link).group(1)
         response = self.requester.submit(
@@ -78,7 +86,7 @@ class Walk:
             page=link,
             follow_redirects=True,
         )
-        assert response.status_code == 200
+        assert response.status_code == (400 if refused else 200), response.status_code
         return response.get_data(as_text=True)
 
     def letter(self, title: str) -> str:
@@ -161,10 +169,7 @@ def test_the_receipt_letter_states_the_due_date_and_how_it_was_counted(walk) -> 
 
 
 def test_partial_grant_with_citations(walk) -> None:
-    refused = walk.act(
-        "partial_grant",
-        {"citations": "610.021(3)", "withheld_description": ""},
-    )
+    refused = walk.act("partial_grant", {"citations": "610.021(3)", "withheld_description": ""}, refused=True)
     assert "Describe in general terms what is withheld" in refused
     assert walk.request.status is Status.RECEIVED and walk.request.citations == []
     walk.act(
@@ -184,7 +189,9 @@ def test_partial_grant_with_citations(walk) -> None:
 
 
 def test_denial_then_statement_of_grounds(walk) -> None:
-    refused = walk.act("deny", {"citations": "610.021(19)", "withheld_description": "Floor plans"})
+    refused = walk.act(
+        "deny", {"citations": "610.021(19)", "withheld_description": "Floor plans"}, refused=True
+    )
     assert "written finding" in refused.lower() and walk.request.status is Status.RECEIVED
     walk.act(
         "deny",
@@ -216,7 +223,7 @@ def test_denial_then_statement_of_grounds(walk) -> None:
     grounds = walk.letter("Statement of the grounds for denial")
     assert "RSMo 610.021(19)" in grounds and "they show" in grounds and "610.023.4" in grounds
     assert walk.clocks()[ClockKind.DENIAL_STATEMENT] is Outcome.MET
-    again = walk.ask("statement-of-grounds")
+    again = walk.ask("statement-of-grounds", refused=True)
     assert "already given" in again
 
 
@@ -224,6 +231,7 @@ def test_delay_then_grant(walk) -> None:
     refused = walk.act(
         "delay",
         {"explanation": "x" * 60, "available_on": "2026-03-20", "available_at_time": "", "place": "Counter"},
+        refused=True,
     )
     assert "Enter the time" in refused and walk.request.status is Status.RECEIVED
     walk.act(
@@ -293,13 +301,13 @@ def test_fee_estimate_then_payment_then_release(walk, factories) -> None:
         ("1e30", "in dollars"),
         ("28.99", "amount due is $29.00"),
     ):
-        page = walk.act("paid", {"amount": amount})
+        page = walk.act("paid", {"amount": amount}, refused=True)
         assert message in page and "Use an amount from" not in page, amount
         assert walk.request.status is Status.AWAITING_PAYMENT
     walk.act("paid", {"amount": "29.00"})
     assert walk.request.status is Status.ACKNOWLEDGED
     assert walk.clocks()[ClockKind.FEE_PAYMENT] is Outcome.MET
-    refused = walk.act("waiver", {"percent": "100", "reason": "Journalism"})
+    refused = walk.act("waiver", {"percent": "100", "reason": "Journalism"}, refused=True)
     assert "already paid" in refused
 
     walk.act("grant")
@@ -328,7 +336,7 @@ def test_a_waiver_after_the_window_closed_says_the_fees_once_and_none_once_withd
     letter = walk.letter("Decision on waiving the fees")
     assert letter.count("$5.00") == 1 and "treated as withdrawn" not in letter
     walk.act("withdraw", {"reason": "The requester no longer needs the records"})
-    refused = walk.act("waiver", {"percent": "100", "reason": "Public interest"})
+    refused = walk.act("waiver", {"percent": "100", "reason": "Public interest"}, refused=True)
     assert "there are no fees to decide on" in refused
 
 
