@@ -108,3 +108,8 @@ class Factories:
             password=password,
             actor_kind="cli",
         )
+
+
+def altered(secret: str) -> str:
+    """``secret`` with its last character changed (never to itself): a near miss that must not open."""
+    return secret[:-1] + ("x" if secret[-1] != "x" else "y")

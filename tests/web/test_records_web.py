@@ -15,7 +15,7 @@ from sunshine.extensions import db
 from sunshine.notifications.models import OutboxMessage
 from sunshine.records.models import RecordsRequest
 from sunshine.records.states import Status
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, altered
 
 FORM = {
     "description": "Body-worn camera video of the traffic stop on 3 March 2026 on Main St",
@@ -470,7 +470,7 @@ def test_the_key_in_later_emails_opens_only_its_own_request(client, factories) -
     key = records.status_key(first.request)
     assert client.get(f"/requests/{first.tracking_number}?token={key}").status_code == 200
     assert client.get(f"/requests/{second.tracking_number}?token={key}").status_code == 404
-    assert client.get(f"/requests/{first.tracking_number}?token={key[:-2]}AA").status_code == 404
+    assert client.get(f"/requests/{first.tracking_number}?token={altered(key)}").status_code == 404
     records.grant(None, first.request)
     email = db.session.scalars(
         select(OutboxMessage.body).where(OutboxMessage.kind == "request.granted")
