@@ -40,6 +40,9 @@ def create_app(overrides: dict[str, Any] | None = None, *, env: dict[str, str] |
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from sunshine.logfilters import hide_tokens_in_request_log
+
+    hide_tokens_in_request_log()
 
     app.extensions["sunshine.cipher"] = FieldCipher(
         app.config["DATA_ENCRYPTION_KEYS"], app.config["DATA_INDEX_KEY"]
