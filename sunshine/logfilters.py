@@ -1,7 +1,8 @@
-"""Keep the status links' secrets out of the request log.
+"""Keep the secrets of emailed links out of the request log.
 
-A status link carries its secret in the query string (``?token=...``), and the development
-server logs every request line. This filter writes ``token=[hidden]`` instead, so a log
+A status link carries its secret in the query string (``?token=...``), confirmation and
+password-reset links in the path (``/account/reset/<token>``), and the development server
+logs every request line. This filter writes ``token=[hidden]`` instead, so a log
 shared for debugging does not hand out access to requests. (In production, the front
 server's access log is the deployer's: the README says to log paths without query strings.)
 """
@@ -11,7 +12,8 @@ from __future__ import annotations
 import logging
 import re
 
-_SECRET = re.compile(r"((?:^|[?&\s\"])token=)[^&\s\"]+")
+# ?token=... (status links), and the secret path part of email-confirmation and password-reset links.
+_SECRET = re.compile(r"((?:^|[?&\s\"])token=|/(?:confirm|reset)/)[^&\s\"/?]+")
 
 
 class HideTokens(logging.Filter):

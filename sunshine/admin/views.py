@@ -110,7 +110,9 @@ def fees():
         try:
             rates = fee_settings.FeeRates(
                 **{f"{name}_cents": _cents(form[name].label.text, form[name].data) for name in _MONEY_FIELDS},
-                media_prices_cents=fee_settings.parse_media_prices(form.media_prices.data or ""),
+                media_prices_cents=fee_settings.parse_media_prices(
+                    form.media_prices.data or "", most=fee_settings.MAX_MEDIUM_CENTS
+                ),
             )
             fee_settings.set_rates(current_user, body, rates)
         except FeeError as exc:

@@ -188,7 +188,8 @@ def _claim(original: Document) -> None:
     )
     if original.superseded or newer is not None:
         raise DocumentError(
-            f"{original.display_name} already has a redacted version: to correct it, replace that version."
+            f"{original.display_name} already has a newer version: reload the page, and replace that one "
+            "if it needs correcting."
         )
 
 

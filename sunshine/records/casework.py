@@ -74,14 +74,51 @@ def case(request_id: int):
     return _case_page(_staff_request(request_id))
 
 
-def _refused(record: RecordsRequest, message: str):
-    """A refused action: the case page again, saying why, with a 400 (nothing was changed)."""
+def _refused(record: RecordsRequest, message: str, action: str | None = None, form: FlaskForm | None = None):
+    """A refused action: the case page again, saying why, with a 400 (nothing was changed).
+
+    The refused form keeps what was typed; every other form on the page starts empty.
+    """
     flash(message, "error")
-    return _case_page(record), 400
+    return _case_page(record, {FORM_SLOTS[action]: form} if action in FORM_SLOTS and form else {}), 400
 
 
-def _case_page(record: RecordsRequest) -> str:
+# The slot on the case page of each action's form.
+FORM_SLOTS = {
+    "deny": "decision_form",
+    "partial_grant": "decision_form",
+    "withdraw": "reason_form",
+    "ask_clarification": "clarify_form",
+    "request_payment": "fee_form",
+    "paid": "payment_form",
+    "waiver": "waiver_form",
+    "delay": "delay_form",
+    "note": "note_form",
+    "statement_of_grounds": "grounds_form",
+    "assign": "assign_form",
+    "message": "message_form",
+}
+
+
+def _case_page(record: RecordsRequest, filled: dict[str, FlaskForm] | None = None) -> str:
     services.record_staff_view(current_user, record)  # the page shows the requester's personal data
+    empty = {"formdata": None}  # not bound to this request's POST, which was another form's
+    page_forms = {
+        "decision_form": forms.DecisionForm(**empty),
+        "reason_form": forms.ReasonForm(**empty),
+        "simple_form": FlaskForm(**empty),
+        "clarify_form": forms.ClarifyForm(**empty),
+        "fee_form": _fee_form(record, **empty),
+        "payment_form": forms.PaymentForm(**empty),
+        "waiver_form": forms.WaiverForm(**empty),
+        "delay_form": forms.DelayForm(**empty),
+        "note_form": forms.NoteForm(**empty),
+        "grounds_form": forms.GroundsForm(**empty),
+        "assign_form": _assign_form(record, **empty),
+        "message_form": forms.MessageForm(**empty),
+        "upload_form": _upload_form(**empty),
+        "resolve_form": forms.ResolveForm(**empty),
+    } | (filled or {})
     return render_template(
         "records/case.html",
         request_=record,
@@ -95,26 +132,13 @@ def _case_page(record: RecordsRequest) -> str:
         history=case_history("records_request", record.id),
         actions=available_actions(record.status),
         Action=Action,
-        decision_form=forms.DecisionForm(),
-        reason_form=forms.ReasonForm(),
-        simple_form=FlaskForm(),
-        clarify_form=forms.ClarifyForm(),
-        fee_form=_fee_form(record),
-        payment_form=forms.PaymentForm(),
-        waiver_form=forms.WaiverForm(),
-        delay_form=forms.DelayForm(),
-        note_form=forms.NoteForm(),
-        grounds_form=forms.GroundsForm(),
-        assign_form=_assign_form(record),
-        message_form=forms.MessageForm(),
+        **page_forms,
         conversation=[m for m in record.messages if m.details.get("kind") in CONVERSATION],
         CONVERSATION=CONVERSATION,
         estimates=workflow.estimates(record),
         notes=[m for m in record.messages if m.internal],
         duplicates=duplicates.possible_duplicates(record),
         documents=_case_documents(record),
-        upload_form=_upload_form(),
-        resolve_form=forms.ResolveForm(),
         blockers=_blockers(record),
         releases=_releases(record),
         letters=letters_for(services.CASE_TYPE, record.id),
@@ -219,12 +243,13 @@ def act(request_id: int, action: str):
     form_class, perform = CASE_ACTIONS[action]
     form = FORMS_FOR_RECORD[action](record) if action in FORMS_FOR_RECORD else form_class()
     if not form.validate_on_submit():
-        return _refused(record, " ".join(sum(form.errors.values(), [])) or "The form expired; try again.")
+        message = " ".join(sum(form.errors.values(), [])) or "The form expired; try again."
+        return _refused(record, message, action, form)
     try:
         perform(record, form)
     except ValueError as exc:  # RequestError, TransitionError, ClockError, FeeError: all say why
         db.session.rollback()
-        return _refused(record, str(exc))
+        return _refused(record, str(exc), action, form)
     flash(f"{record.tracking_number}: {record.status.label.lower()}.", "success")
     return redirect(url_for("records.case", request_id=record.id))
 
@@ -346,22 +371,22 @@ def _releases(record: RecordsRequest):
     return releases(record)
 
 
-def _upload_form():
-    form = forms.UploadForm()
+def _upload_form(**kwargs):
+    form = forms.UploadForm(**kwargs)
     form.originating_unit_id.choices = _unit_choices()
     return form
 
 
-def _fee_form(record: RecordsRequest) -> forms.FeeForm:
+def _fee_form(record: RecordsRequest, **kwargs) -> forms.FeeForm:
     from sunshine.records.fee_settings import rates_for
 
-    return forms.fee_form(rates_for(record.body_id).media_prices_cents)
+    return forms.fee_form(rates_for(record.body_id).media_prices_cents, **kwargs)
 
 
-def _assign_form(record: RecordsRequest) -> forms.AssignForm:
+def _assign_form(record: RecordsRequest, **kwargs) -> forms.AssignForm:
     from wtforms.fields.choices import SelectChoice
 
-    form = forms.AssignForm()
+    form = forms.AssignForm(**kwargs)
     form.assignee_id.choices = [SelectChoice(u.id, u.full_name) for u in services.custodians_of(record)]
     return form
 

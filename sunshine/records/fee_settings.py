@@ -37,8 +37,12 @@ class FeeRates:
 MAX_MEDIUM_CENTS = 100_000  # $1,000 for one piece of media: anything more is a typing slip
 
 
-def parse_media_prices(text: str) -> dict[str, int]:
-    """``usb=600, dvd=150`` (cents) into a mapping; raises FeeError saying which item is wrong."""
+def parse_media_prices(text: str, *, most: int | None = None) -> dict[str, int]:
+    """``usb=600, dvd=150`` (cents) into a mapping; raises FeeError saying which item is wrong.
+
+    ``most`` caps each price where an administrator types them (the deployment's own setting
+    is taken as it is, so a high price there can never break the pages that read it).
+    """
     prices: dict[str, int] = {}
     for item in (piece.strip() for piece in text.split(",")):
         if not item:
@@ -46,10 +50,8 @@ def parse_media_prices(text: str) -> dict[str, int]:
         name, equals, price = (part.strip() for part in item.partition("="))
         if not equals or not name or not (price.isascii() and price.isdigit()):
             raise fees.FeeError(f"“{item}” is not a medium and its price, like usb=600.")
-        if int(price) > MAX_MEDIUM_CENTS:
-            raise fees.FeeError(
-                f"“{item}”: a medium costs at most {MAX_MEDIUM_CENTS} cents here; check the price."
-            )
+        if most is not None and int(price) > most:
+            raise fees.FeeError(f"“{item}”: a medium costs at most {most} cents here; check the price.")
         prices[name] = int(price)
     return prices
 

@@ -50,6 +50,10 @@ _NOT_CHARGEABLE_BASIS = (
 )
 
 
+# The fee columns hold 32-bit integers of cents; no real estimate comes near this. Payments share it.
+MAX_ESTIMATE_CENTS = 1_000_000_000  # $10 million
+
+
 class FeeError(ValueError):
     """A fee schedule, work input or waiver a person got wrong; the message says what to fix."""
 

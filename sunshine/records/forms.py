@@ -24,6 +24,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, StopValidation
 
 from sunshine.ids import as_id
+from sunshine.records.fees import MAX_ESTIMATE_CENTS
 from sunshine.records.models import Channel, Delivery, PreferredFormat
 
 FORMATS = [
@@ -133,7 +134,7 @@ class FeeForm(FlaskForm):
         return {medium: self[name].data for name, medium in self.media_fields.items() if self[name].data}
 
 
-def fee_form(media_prices_cents: Mapping[str, int]) -> FeeForm:
+def fee_form(media_prices_cents: Mapping[str, int], **kwargs) -> FeeForm:
     """The fee form with a count for each medium the body has a price for, in name order.
 
     Media are the body's own (set at /admin/fees), so the fields are made per form; they
@@ -148,7 +149,7 @@ def fee_form(media_prices_cents: Mapping[str, int]) -> FeeForm:
             f"{medium} (${cents / 100:,.2f} each)", [Optional(), NumberRange(0, 100)], default=0
         )
     form_class = type("BodyFeeForm", (FeeForm,), {**fields, "media_fields": media})
-    return form_class()
+    return form_class(**kwargs)
 
 
 class _Dollars(DecimalField):
@@ -188,7 +189,7 @@ def _dollars_field(label: str, most: str = "100000") -> DecimalField:
 
 
 class PaymentForm(FlaskForm):
-    amount = _dollars_field("Amount received", "1000000")
+    amount = _dollars_field("Amount received", str(MAX_ESTIMATE_CENTS // 100))
 
 
 class WaiverForm(FlaskForm):

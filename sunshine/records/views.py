@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -130,7 +131,7 @@ def answer_clarification(tracking_number: str):
 
 
 @bp.route("/requests/<tracking_number>/messages", methods=["POST"])
-@limiter.limit(lambda: current_app.config["MESSAGE_RATE_LIMIT"])
+@limiter.limit(lambda: current_app.config["MESSAGE_RATE_LIMIT"], key_func=lambda: _address_and_request())
 def requester_message(tracking_number: str):
     return _requester_post(
         tracking_number,
@@ -138,6 +139,11 @@ def requester_message(tracking_number: str):
         lambda actor, record, form: services.post_message(actor, record, form.text.data, from_requester=True),
         "Your message is with the custodian.",
     )
+
+
+def _address_and_request() -> str:
+    """Messages are limited per address and request: behind a shared address, one flood stops one case."""
+    return f"{get_remote_address()}:{request.view_args.get('tracking_number', '')}"
 
 
 @bp.route("/requests/<tracking_number>/accept-estimate", methods=["POST"])

@@ -32,10 +32,9 @@ from sunshine.records.services import (
 from sunshine.records.states import Action, Status
 from sunshine.units.models import Unit
 
-# The fee columns are 32-bit integers of cents; no real estimate comes near this.
-MAX_ESTIMATE_CENTS = 1_000_000_000  # $10 million
-# A promised date further out than this is taken for a typing slip (2206 for 2026), not a plan.
-MAX_DELAY = timedelta(days=366)
+# A promised date further out than this is taken for a typing slip (2206 for 2026), not a plan;
+# the statute sets no limit, so it is generous.
+MAX_DELAY = timedelta(days=5 * 366)
 MIN_DELAY_EXPLANATION = 40  # "a detailed explanation of the cause" (610.023.3): more than a phrase
 
 
@@ -120,10 +119,10 @@ def answer_clarification(actor, request: RecordsRequest, answer: str) -> None:
 def estimate_and_request_payment(actor, request: RecordsRequest, inputs: fees.FeeInputs) -> FeeEstimateRecord:
     """Give the estimate and ask for payment first: the response clock pauses, the payment window opens."""
     estimate = fees.estimate_fees(fee_settings.schedule_for(request.body_id), inputs)
-    if estimate.total_cents > MAX_ESTIMATE_CENTS:
+    if estimate.total_cents > fees.MAX_ESTIMATE_CENTS:
         raise RequestError(
             f"This estimate comes to ${estimate.total_cents / 100:,.2f}, more than the "
-            f"${MAX_ESTIMATE_CENTS / 100:,.0f} an estimate can hold: check the quantities."
+            f"${fees.MAX_ESTIMATE_CENTS / 100:,.0f} an estimate can hold: check the quantities."
         )
     if estimate.total_cents == 0:
         raise RequestError(
@@ -246,10 +245,7 @@ def delay(
     if available_on <= today:
         raise RequestError("The earliest date the records will be available must be after today.")
     if available_on > today + MAX_DELAY:
-        raise RequestError(
-            f"{available_on:%-d %B %Y} is more than a year away: check the year. For a longer delay, "
-            "give the earliest date you can promise within the year and send a new notice then."
-        )
+        raise RequestError(f"{available_on:%-d %B %Y} is more than five years away: check the year.")
     if not place.strip():
         raise RequestError("Say where the records will be available (RSMo 610.023.3).")
     if available_at_time is None:
@@ -324,6 +320,9 @@ def accept_estimate(actor, request: RecordsRequest) -> None:
         raise RequestError("These fees are already paid.")
     if request.status is not Status.AWAITING_PAYMENT:
         raise RequestError(f"This request is {request.status.label.lower()}: there is no estimate to accept.")
+    # A double click waits here for the first, then finds its acceptance.
+    db.session.execute(select(RecordsRequest.id).where(RecordsRequest.id == request.id).with_for_update())
+    db.session.refresh(request, ["messages"])
     if any(m.details.get("accepts_estimate") == row.id for m in request.messages):
         raise RequestError("You have already accepted this estimate; the custodian has it.")
     request.messages.append(

@@ -116,7 +116,7 @@ def test_a_second_redacted_version_of_the_same_record_is_refused(client, factori
     assert first.status_code == 302
     redacted["file"] = (io.BytesIO(pdf(["Report", "Witness SSN: [redacted]"])), "report-redacted.pdf")
     again = client.submit(f"{case}/documents", redacted, page=case, content_type="multipart/form-data")
-    assert again.status_code == 400 and "already has a redacted version" in again.get_data(as_text=True)
+    assert again.status_code == 400 and "already has a newer version" in again.get_data(as_text=True)
     assert _count(Document, Document.case_id == request.id) == 2
     redacted["replaces_id"] = TOO_BIG
     redacted["file"] = (io.BytesIO(pdf(["Report"])), "report-redacted.pdf")
@@ -175,11 +175,35 @@ def test_an_estimate_beyond_what_the_columns_hold_is_refused(client, factories, 
     response = client.submit(f"{case}/request_payment", {"research_minutes": "100000"}, page=case)
     assert response.status_code == 400 and "check the quantities" in response.get_data(as_text=True)
     assert db.session.get(RecordsRequest, filed.request_id).status is Status.RECEIVED
+    # Typed by an administrator, a price is capped; the deployment's own setting is taken as it is.
     with pytest.raises(ValueError, match="at most 100000 cents"):
-        fee_settings.parse_media_prices(f"usb={TOO_BIG}")
+        fee_settings.parse_media_prices(f"usb={TOO_BIG}", most=fee_settings.MAX_MEDIUM_CENTS)
+    assert fee_settings.parse_media_prices("drive=150000") == {"drive": 150000}
 
 
-def test_a_delay_more_than_a_year_out_is_taken_for_a_typing_slip(client, factories, custodian) -> None:
+def test_a_refused_form_keeps_what_was_typed_and_the_other_forms_stay_empty(
+    client, factories, custodian
+) -> None:
+    filed = factories.request()
+    case = f"/staff/requests/{filed.request_id}"
+    typed = "Check with the patrol sergeant before release " + "x" * 5000  # over the note's limit
+    page = client.submit(f"{case}/note", {"text": typed}, page=case)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 400 and html.count("Check with the patrol sergeant") == 1
+    assert re.search(r'name="text"[^>]*>\s*Check with the patrol sergeant', html)
+
+
+def test_an_accepted_estimate_shows_as_accepted_not_as_a_button(client, factories) -> None:
+    filed = factories.request()
+    workflow.estimate_and_request_payment(None, filed.request, FeeInputs(standard_pages=10))
+    status = f"/requests/{filed.tracking_number}?token={filed.access_token}"
+    assert "I accept this estimate" in client.get(status).get_data(as_text=True)
+    workflow.accept_estimate(None, filed.request)
+    html = client.get(status).get_data(as_text=True)
+    assert "I accept this estimate" not in html and "You accepted this estimate" in html
+
+
+def test_a_delay_more_than_five_years_out_is_taken_for_a_typing_slip(client, factories, custodian) -> None:
     filed = factories.request()
     case = f"/staff/requests/{filed.request_id}"
     response = client.submit(
@@ -192,5 +216,5 @@ def test_a_delay_more_than_a_year_out_is_taken_for_a_typing_slip(client, factori
         },
         page=case,
     )
-    assert response.status_code == 400 and "more than a year away" in response.get_data(as_text=True)
+    assert response.status_code == 400 and "more than five years away" in response.get_data(as_text=True)
     assert db.session.get(RecordsRequest, filed.request_id).status is Status.RECEIVED

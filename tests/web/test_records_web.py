@@ -550,3 +550,17 @@ def test_requester_messages_are_rate_limited(app, client, factories, monkeypatch
         for n in range(3)
     ]
     assert statuses == [302, 302, 429]
+
+
+def test_the_message_limit_is_per_request_so_one_flood_stops_one_case(
+    app, client, factories, monkeypatch
+) -> None:
+    first, second = factories.request(), factories.request()
+    monkeypatch.setitem(app.config, "MESSAGE_RATE_LIMIT", "1 per hour")
+
+    def send(filed) -> int:
+        page = f"/requests/{filed.tracking_number}?token={filed.access_token}"
+        form = {"text": "Any news?", "token": filed.access_token}
+        return client.submit(f"/requests/{filed.tracking_number}/messages", form, page=page).status_code
+
+    assert [send(first), send(first), send(second)] == [302, 429, 302]
