@@ -57,14 +57,31 @@ def filed(tracking_number: str):
 
 @bp.route("/requests/<tracking_number>")
 def status(tracking_number: str):
-    token = request.args.get("token")
     record = services.find(tracking_number)
-    if not services.readable_by(record, current_user, token):
+    if not _may_read(record, request.args.get("token")):
         abort(404)  # the same answer whether it does not exist or is not yours
-    return _status_page(record, token)
+    return _status_page(record)
 
 
-def _status_page(record, token: str | None) -> str:
+# Requests this browser has opened with their secret link: once opened, the page's own links
+# and forms need not repeat the token, so it is not copied into every address (and log line).
+OPENED = "records.opened"
+OPENED_KEPT = 50
+
+
+def _may_read(record, token: str | None) -> bool:
+    """The owner, the holder of the secret link, or a browser that opened it in this session."""
+    if record is None:
+        return False
+    if services.readable_by(record, current_user, token):
+        if token:
+            opened = [n for n in session.get(OPENED, []) if n != record.id][-(OPENED_KEPT - 1) :]
+            session[OPENED] = [*opened, record.id]
+        return True
+    return record.id in session.get(OPENED, [])
+
+
+def _status_page(record) -> str:
     history = [e for e in case_history("records_request", record.id) if e.action in PUBLIC_ACTIONS]
     messages = [m for m in record.messages if not m.internal]
     open_clocks = clocks.open_clocks_for_case(services.CASE_TYPE, record.id)
@@ -74,7 +91,6 @@ def _status_page(record, token: str | None) -> str:
         clock=services.response_clock(record),
         history=history,
         messages=messages,
-        token=token,
         grounds_form=FlaskForm(),
         releases=_releases(record),
         answer_form=forms.AnswerForm(),
@@ -103,21 +119,20 @@ def _requester_post(tracking_number: str, form: FlaskForm, perform, done: str):
 
     Done: back to the status page. Refused: the status page again with the reason, and a 400.
     """
-    token = request.form.get("token")
     record = services.find(tracking_number)
-    if not services.readable_by(record, current_user, token):
+    if not _may_read(record, request.form.get("token")):
         abort(404)
     if not form.validate_on_submit():
         flash(" ".join(sum(form.errors.values(), [])) or "The form expired; try again.", "error")
-        return _status_page(record, token), 400
+        return _status_page(record), 400
     try:
         perform(current_user if current_user.is_authenticated else None, record, form)
     except ValueError as exc:  # RequestError, TransitionError: each says why
         db.session.rollback()
         flash(str(exc), "error")
-        return _status_page(record, token), 400
+        return _status_page(record), 400
     flash(done, "success")
-    return redirect(url_for("records.status", tracking_number=tracking_number, token=token))
+    return redirect(url_for("records.status", tracking_number=tracking_number))
 
 
 @bp.route("/requests/<tracking_number>/clarification", methods=["POST"])
@@ -176,7 +191,7 @@ def my_requests():
 @bp.route("/requests/<tracking_number>/letters/<int:letter_id>")
 def requester_letter(tracking_number: str, letter_id: int):
     record = services.find(tracking_number)
-    if not services.readable_by(record, current_user, request.args.get("token")):
+    if not _may_read(record, request.args.get("token")):
         abort(404)
     return send_letter(record, letter_id)
 
@@ -189,7 +204,7 @@ def download_release(tracking_number: str, release_id: int):
     from sunshine.documents.storage import storage
 
     record = services.find(tracking_number)
-    if not services.readable_by(record, current_user, request.args.get("token")):
+    if not _may_read(record, request.args.get("token")):
         abort(404)
     row = db.session.get(Release, release_id)
     if row is None or (row.case_type, row.case_id) != (services.CASE_TYPE, record.id):

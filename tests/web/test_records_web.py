@@ -285,7 +285,8 @@ def test_letters_download_for_the_link_holder_and_custodian_only(client, factori
     assert download.status_code == 200 and download.data[:2] == b"PK"
     assert download.headers["Content-Disposition"].startswith("attachment;")
     assert download.headers["X-Content-Type-Options"] == "nosniff"
-    assert client.get(base).status_code == 404
+    assert client.application.test_client().get(base).status_code == 404  # another browser, no link
+    assert client.get(base).status_code == 200  # this browser opened it with the link
     other = factories.request(email=None)
     mismatched = f"/requests/{other.request.tracking_number}/letters/{letter.id}?token={other.access_token}"
     assert client.get(mismatched).status_code == 404
@@ -334,7 +335,8 @@ def test_custodian_uploads_resolves_and_releases_and_the_requester_downloads(cli
     link = regex.search(r'href="([^"]+/releases/\d+[^"]*)"', status.get_data(as_text=True)).group(1)
     packet = client.get(link.replace("&amp;", "&"))
     assert packet.status_code == 200 and packet.data.startswith(b"%PDF")
-    assert client.get(link.split("?")[0]).status_code == 404  # not without the link or ownership
+    stranger = client.application.test_client()
+    assert stranger.get(link.split("?")[0]).status_code == 404  # not without the link or ownership
 
 
 def test_a_refused_upload_shows_its_message(client, factories) -> None:
@@ -470,7 +472,8 @@ def test_the_key_in_later_emails_opens_only_its_own_request(client, factories) -
     key = records.status_key(first.request)
     assert client.get(f"/requests/{first.tracking_number}?token={key}").status_code == 200
     assert client.get(f"/requests/{second.tracking_number}?token={key}").status_code == 404
-    assert client.get(f"/requests/{first.tracking_number}?token={altered(key)}").status_code == 404
+    stranger = client.application.test_client()  # a browser that never opened it
+    assert stranger.get(f"/requests/{first.tracking_number}?token={altered(key)}").status_code == 404
     records.grant(None, first.request)
     email = db.session.scalars(
         select(OutboxMessage.body).where(OutboxMessage.kind == "request.granted")
@@ -564,3 +567,21 @@ def test_the_message_limit_is_per_request_so_one_flood_stops_one_case(
         return client.submit(f"/requests/{filed.tracking_number}/messages", form, page=page).status_code
 
     assert [send(first), send(first), send(second)] == [302, 429, 302]
+
+
+def test_once_opened_by_its_link_the_page_repeats_the_token_nowhere(client, factories) -> None:
+    """The secret is in the first address only: links, forms and redirects go without it."""
+    filed = factories.request()
+    from sunshine.records import workflow
+
+    workflow.ask_clarification(None, filed.request, "Which day?")
+    page = client.get(f"/requests/{filed.tracking_number}?token={filed.access_token}").get_data(as_text=True)
+    assert "Which day?" in page and filed.access_token not in page and "token=" not in page
+    answered = client.submit(
+        f"/requests/{filed.tracking_number}/clarification",
+        {"answer": "The 2nd."},
+        page=f"/requests/{filed.tracking_number}",
+    )
+    assert answered.status_code == 302 and answered.location.endswith(f"/requests/{filed.tracking_number}")
+    stranger = client.application.test_client()
+    assert stranger.get(f"/requests/{filed.tracking_number}").status_code == 404
