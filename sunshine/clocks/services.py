@@ -306,6 +306,12 @@ def _require_open(clock: Clock) -> None:
         raise ClockError(f"This deadline is already closed ({clock.outcome.value}).")
 
 
+def past_due(clock: Clock, on: date | None = None) -> bool:
+    """Whether ``on`` (default: today at the clock's body) is after the clock's due date."""
+    on = on or local_today(db.session.get(PublicBody, clock.body_id))
+    return on > clock.due_on
+
+
 def pause(actor, clock: Clock, reason: PauseReason, on: date | None = None) -> Clock:
     """Stop the clock, keeping the days that were left; only for a listed reason.
 
@@ -319,7 +325,7 @@ def pause(actor, clock: Clock, reason: PauseReason, on: date | None = None) -> C
     if clock.day_count is DayCount.FIXED_DATE or not policy_for(body.id, clock.kind).pausable:
         raise ClockError("This kind of deadline cannot be paused.")
     on = on or local_today(body)
-    if on > clock.due_on:
+    if past_due(clock, on):
         raise ClockError(f"This deadline passed on {clock.due_on:%-d %B %Y}; a late duty cannot be paused.")
     remaining = _remaining(clock, on, calendar)
     clock.pauses.append(ClockPause(reason=PauseReason(reason), paused_on=on, remaining_days=remaining))

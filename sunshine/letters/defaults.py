@@ -52,6 +52,16 @@ CITATIONS_TABLE = (
     ("RSMo {{ citations.code }}", "{{ citations.short_name }}", "{{ citations.finding }}"),
 )
 
+# What a denial or partial grant must state: what is withheld, under which law, and how to ask
+# for the grounds (610.023.4, 610.024).
+WITHHOLDING_REQUIRED = (
+    "tracking_number",
+    "withheld_description",
+    "citations.code",
+    "citations.finding",
+    "status_link",
+)
+
 LETTERS: dict[str, LetterSpec] = {
     "acknowledgement": LetterSpec(
         "Records request received",
@@ -134,13 +144,7 @@ LETTERS: dict[str, LetterSpec] = {
         ),
         table=CITATIONS_TABLE,
         closing=(GROUNDS,),
-        required=(
-            "tracking_number",
-            "withheld_description",
-            "citations.code",
-            "citations.finding",
-            "status_link",
-        ),
+        required=WITHHOLDING_REQUIRED,
     ),
     "partial_grant": LetterSpec(
         "Your request is granted in part",
@@ -151,13 +155,7 @@ LETTERS: dict[str, LetterSpec] = {
         ),
         table=CITATIONS_TABLE,
         closing=(GROUNDS,),
-        required=(
-            "tracking_number",
-            "withheld_description",
-            "citations.code",
-            "citations.finding",
-            "status_link",
-        ),
+        required=WITHHOLDING_REQUIRED,
     ),
     "statement_of_grounds": LetterSpec(
         "Statement of the grounds for denial",

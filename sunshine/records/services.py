@@ -94,12 +94,20 @@ def record_staff_view(actor, request: RecordsRequest) -> None:
 
 
 def response_clock(request: RecordsRequest):
+    return _latest_clock(request, ClockKind.SUNSHINE_RESPONSE)
+
+
+def _latest_clock(request: RecordsRequest, kind: ClockKind):
+    """The newest clock of ``kind`` on ``request``, open or closed, or None."""
     return db.session.scalar(
-        select(clocks.Clock).where(
+        select(clocks.Clock)
+        .where(
             clocks.Clock.case_type == CASE_TYPE,
             clocks.Clock.case_id == request.id,
-            clocks.Clock.kind == ClockKind.SUNSHINE_RESPONSE,
+            clocks.Clock.kind == kind,
         )
+        .order_by(clocks.Clock.id.desc())
+        .limit(1)
     )
 
 
@@ -156,7 +164,7 @@ def decide_with_citations(
     """
     problems = validate_denial(citations, findings)
     problems += [
-        f"The finding for {code} is {len(text):,} characters; keep each to {MAX_FINDING:,}."
+        f"The finding for {code} is {len(text.strip()):,} characters; keep each to {MAX_FINDING:,}."
         for code, text in findings.items()
         if len(text.strip()) > MAX_FINDING
     ]
@@ -222,16 +230,7 @@ def grounds_can_be_asked(request: RecordsRequest) -> bool:
 
 def grounds_clock(request: RecordsRequest):
     """The latest statement-of-grounds clock of ``request``, open or closed, if it was ever asked for."""
-    return db.session.scalar(
-        select(clocks.Clock)
-        .where(
-            clocks.Clock.case_type == CASE_TYPE,
-            clocks.Clock.case_id == request.id,
-            clocks.Clock.kind == ClockKind.DENIAL_STATEMENT,
-        )
-        .order_by(clocks.Clock.id.desc())
-        .limit(1)
-    )
+    return _latest_clock(request, ClockKind.DENIAL_STATEMENT)
 
 
 def close(actor, request: RecordsRequest) -> None:

@@ -88,7 +88,6 @@ def _status_page(record) -> str:
     return render_template(
         "records/status.html",
         request_=record,
-        clock=services.response_clock(record),
         history=history,
         messages=messages,
         grounds_form=FlaskForm(),

@@ -66,7 +66,7 @@ def _pause_response(actor, request: RecordsRequest, reason: PauseReason) -> None
     clock = response_clock(request)
     if clock is None or not clock.is_open or clock.is_paused:
         return
-    if clocks.local_today(_unit(request).body) > clock.due_on:
+    if clocks.past_due(clock):
         return  # the response is late already: asking now does not stop that clock
     clocks.pause(actor, clock, reason)
 
