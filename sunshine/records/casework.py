@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -252,6 +252,26 @@ def act(request_id: int, action: str):
         return _refused(record, str(exc), action, form)
     flash(f"{record.tracking_number}: {record.status.label.lower()}.", "success")
     return redirect(url_for("records.case", request_id=record.id))
+
+
+@bp.route("/staff/requests/<int:request_id>/new-link", methods=["GET", "POST"])
+@requires(Permission.WORK_RECORDS_QUEUE)
+def replace_link(request_id: int):
+    """Replace the requester's secret status link for them (POST); show the new one, once (GET)."""
+    record = _staff_request(request_id)
+    if request.method == "GET":
+        just = session.pop("new_link", None)
+        if not just or just["tracking_number"] != record.tracking_number:
+            return redirect(url_for("records.case", request_id=record.id))
+        number = record.tracking_number
+        link = url_for("records.status", tracking_number=number, token=just["token"], _external=True)
+        back = url_for("records.case", request_id=record.id)
+        return render_template("records/new_link.html", request_=record, link=link, back=back, staff=True)
+    if not FlaskForm().validate_on_submit():
+        return _refused(record, "The form expired; try again.")
+    token = services.replace_access_token(current_user, record)
+    session["new_link"] = {"tracking_number": record.tracking_number, "token": token}
+    return redirect(url_for("records.replace_link", request_id=record.id))
 
 
 @bp.route("/staff/requests/<int:request_id>/letters/<int:letter_id>")

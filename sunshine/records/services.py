@@ -11,6 +11,7 @@ import base64
 import hashlib
 import hmac
 import re
+import secrets
 
 from flask import current_app, render_template
 from sqlalchemy import select
@@ -85,6 +86,35 @@ def status_key(request: RecordsRequest) -> str:
 def status_link(request: RecordsRequest) -> str:
     """The status page's address for an email to the requester, with the key that opens it."""
     return external_url("records.status", tracking_number=request.tracking_number, token=status_key(request))
+
+
+def replace_access_token(actor, request: RecordsRequest) -> str:
+    """A new secret status link for ``request``: the old link, and every key emailed so far, stop working.
+
+    For a link shared by mistake, or one the requester fears someone else has. The requester
+    replaces it from the status page, or staff do it for them. Browsers that opened the page
+    with the old link lose it too (they remember the token hash they opened it with). When
+    the requester gave an email address, the new link is emailed: in the receipt if that has
+    not gone yet, otherwise in an email of its own. Returns the new token, to be shown once.
+    """
+    locked = select(RecordsRequest).where(RecordsRequest.id == request.id).with_for_update()
+    db.session.execute(locked.execution_options(populate_existing=True))  # not beside the receipt job
+    token = secrets.token_urlsafe(24)
+    request.access_token_hash = hash_token(token)
+    record(
+        actor, "request.link_replaced", request, details={"by_staff": bool(getattr(actor, "is_staff", False))}
+    )
+    if request.pending_access_token is not None:
+        request.pending_access_token = token  # the receipt is still to go: it carries the new link
+    elif request.contact_email:
+        queue_email(
+            request.contact_email,
+            f"Records request {request.tracking_number}: your new status link",
+            render_template("email/link_replaced.txt", request=request, link=status_link(request)),
+            kind="request.link_replaced",
+        )
+    db.session.commit()
+    return token
 
 
 def record_staff_view(actor, request: RecordsRequest) -> None:

@@ -75,10 +75,25 @@ def _may_read(record, token: str | None) -> bool:
         return False
     if services.readable_by(record, current_user, token):
         if token:
-            opened = [n for n in session.get(OPENED, []) if n != record.id][-(OPENED_KEPT - 1) :]
-            session[OPENED] = [*opened, record.id]
+            _remember(record)
         return True
-    return record.id in session.get(OPENED, [])
+    return _opened(record) in session.get(OPENED, [])
+
+
+def _opened(record) -> str:
+    """What a browser keeps of a request it opened: its id and the token hash it was opened with.
+
+    So replacing the link (``services.replace_access_token``) shuts out every browser that
+    opened the request with the old one.
+    """
+    return f"{record.id}:{record.access_token_hash[:16]}"
+
+
+def _remember(record) -> None:
+    """This browser opened ``record`` with its secret link: its own links need not repeat it."""
+    key = _opened(record)
+    kept = [k for k in session.get(OPENED, []) if isinstance(k, str) and k.split(":")[0] != str(record.id)]
+    session[OPENED] = [*kept[-(OPENED_KEPT - 1) :], key]
 
 
 def _status_page(record) -> str:
@@ -178,6 +193,35 @@ def ask_grounds(tracking_number: str):
         lambda actor, record, form: services.ask_for_statement_of_grounds(actor, record),
         "Asked. The written statement of grounds must reach you within three business days.",
     )
+
+
+@bp.route("/requests/<tracking_number>/new-link", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["MESSAGE_RATE_LIMIT"],
+    key_func=lambda: _address_and_request(),
+    methods=["POST"],
+)
+def new_link(tracking_number: str):
+    """Replace the secret status link (POST), then show the new one, once (GET)."""
+    if request.method == "GET":
+        just = session.pop("new_link", None)
+        record = services.find(tracking_number)
+        if not just or just["tracking_number"] != tracking_number or record is None:
+            return redirect(url_for("records.status", tracking_number=tracking_number))
+        link = url_for("records.status", tracking_number=tracking_number, token=just["token"], _external=True)
+        back = url_for("records.status", tracking_number=tracking_number)
+        return render_template("records/new_link.html", request_=record, link=link, back=back, staff=False)
+    record = services.find(tracking_number)
+    if not _may_read(record, request.form.get("token")):
+        abort(404)
+    if not FlaskForm().validate_on_submit():
+        flash("The form expired; try again.", "error")
+        return _status_page(record), 400
+    token = services.replace_access_token(current_user if current_user.is_authenticated else None, record)
+    _remember(record)  # this browser keeps the request open; every other one needs the new link
+    # Shown once, on the next page, as a new request's link is.
+    session["new_link"] = {"tracking_number": tracking_number, "token": token}
+    return redirect(url_for("records.new_link", tracking_number=tracking_number))
 
 
 @bp.route("/account/requests")

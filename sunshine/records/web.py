@@ -31,6 +31,7 @@ PUBLIC_ACTIONS = {
     "request.close",
     "request.withdraw",
     "request.statement_of_grounds_asked",
+    "request.link_replaced",
 }
 
 
