@@ -95,10 +95,25 @@ def build_spec(server_url: str) -> dict[str, Any]:
             "/staff/requests": {
                 "get": {
                     "operationId": "listStaffRequests",
-                    "summary": "Open requests in the units of the token's holder, soonest due first",
+                    "summary": "Open requests in the token holder's units, soonest due first, in pages",
                     "security": [{"staffToken": []}],
+                    "parameters": [
+                        {
+                            "name": "limit",
+                            "in": "query",
+                            "description": "Requests per page (default 100).",
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 500},
+                        },
+                        {
+                            "name": "after",
+                            "in": "query",
+                            "description": "The `next` value of the page before.",
+                            "schema": {"type": "string"},
+                        },
+                    ],
                     "responses": {
-                        "200": _ok("Open requests.", "StaffRequestList"),
+                        "200": _ok("A page of open requests.", "StaffRequestList"),
+                        "400": _error("The limit or the place to continue from is not valid."),
                         "401": _error("No valid staff token was sent."),
                         "403": _error("The token's holder does not work a records queue."),
                     },

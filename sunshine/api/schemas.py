@@ -95,6 +95,9 @@ class StaffRequestSummary(BaseModel):
 
 class StaffRequestList(BaseModel):
     requests: list[StaffRequestSummary]
+    next: str | None = Field(
+        description="Pass as `after` for the next page; null on the last page.", examples=["2026-03-06.1234"]
+    )
 
 
 class Contact(BaseModel):

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+from datetime import date
+
 from flask import Blueprint, current_app, jsonify, request, url_for
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select, tuple_
 
 from sunshine.accounts.models import User
 from sunshine.accounts.services import user_for_api_token
@@ -16,6 +20,7 @@ from sunshine.clocks import services as clocks
 from sunshine.clocks.models import Clock
 from sunshine.clocks.policies import ClockKind, Outcome
 from sunshine.extensions import csrf, db, limiter
+from sunshine.ids import as_id
 from sunshine.records import filing, services
 from sunshine.records.models import Channel, RecordsRequest
 from sunshine.records.states import Status
@@ -179,11 +184,24 @@ def _staff_detail(record: RecordsRequest) -> dict:
     }
 
 
+STAFF_PAGE = 100  # requests per page of the staff list, unless ``limit`` says otherwise
+STAFF_PAGE_MAX = 500
+
+
 @bp.route("/staff/requests")
 def staff_requests():
+    """Open requests in the token holder's units, soonest due first; ``next`` continues the list."""
     user, refused = _staff_user()
     if refused:
         return refused
+    limit = request.args.get("limit", str(STAFF_PAGE))
+    if not limit.isdigit() or not 1 <= int(limit) <= STAFF_PAGE_MAX:
+        return _fail(400, f"limit must be a whole number from 1 to {STAFF_PAGE_MAX}.", {"limit": limit[:40]})
+    after = request.args.get("after")
+    try:
+        place = _StaffPlace.parse(after) if after is not None else None
+    except ValueError:
+        return _fail(400, "after must be the 'next' value of an earlier page.", {"after": after[:40]})
     due = (
         select(Clock.case_id, Clock.due_on)
         .where(
@@ -193,16 +211,21 @@ def staff_requests():
         )
         .subquery()
     )
-    rows = db.session.execute(
+    query = (
         select(RecordsRequest, due.c.due_on)
         .outerjoin(due, due.c.case_id == RecordsRequest.id)
         .where(
             RecordsRequest.unit_id.in_(units_where(user, Permission.WORK_RECORDS_QUEUE)),
             RecordsRequest.status.not_in([Status.CLOSED, Status.WITHDRAWN]),
         )
-        .order_by(due.c.due_on.is_(None), due.c.due_on, RecordsRequest.id)
-        .limit(500)
+    )
+    if place is not None:
+        query = query.where(place.after(due.c.due_on, RecordsRequest.id))
+    rows = db.session.execute(
+        query.order_by(due.c.due_on.is_(None), due.c.due_on, RecordsRequest.id).limit(int(limit) + 1)
     ).all()
+    shown = rows[: int(limit)]
+    more = len(rows) > len(shown)
     return jsonify(
         requests=[
             {
@@ -212,6 +235,40 @@ def staff_requests():
                 "response_due": d.isoformat() if d else None,
                 "channel": r.channel.value,
             }
-            for r, d in rows
-        ]
+            for r, d in shown
+        ],
+        next=str(_StaffPlace(shown[-1][1], shown[-1][0].id)) if more else None,
     )
+
+
+@dataclass(frozen=True)
+class _StaffPlace:
+    """A place in the staff list's order: response due date (none last), then request id.
+
+    Written ``2026-03-04.1234``, or ``none.1234`` for a request with no response clock
+    running (it was answered, and waits on payment or release, say).
+    """
+
+    due_on: date | None
+    request_id: int
+
+    def __str__(self) -> str:
+        return f"{self.due_on.isoformat() if self.due_on else 'none'}.{self.request_id}"
+
+    @classmethod
+    def parse(cls, text: str) -> _StaffPlace:
+        day, dot, number = text.partition(".")
+        request_id = as_id(number)
+        if not dot or request_id is None:
+            raise ValueError(text)
+        if day == "none":
+            return cls(None, request_id)
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", day):
+            raise ValueError(text)
+        return cls(date.fromisoformat(day), request_id)
+
+    def after(self, due_on, request_id):
+        """The condition for rows after this place in the list's order."""
+        if self.due_on is None:
+            return and_(due_on.is_(None), request_id > self.request_id)
+        return or_(due_on.is_(None), tuple_(due_on, request_id) > tuple_(self.due_on, self.request_id))

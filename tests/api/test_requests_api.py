@@ -159,3 +159,48 @@ def test_openapi_document_describes_every_route(client) -> None:
         "/staff/requests/{tracking_number}",
     }
     assert "RequestIn" in spec["components"]["schemas"]
+
+
+def test_the_staff_list_comes_in_pages_in_due_order_each_request_once(
+    client, factories, records_unit
+) -> None:
+    from datetime import date
+
+    from sunshine.records import services
+
+    filed = [factories.request(received_on=date(2026, 3, day)) for day in (2, 3, 3, 4, 5, 6, 9)]
+    # One answered: no response clock runs, so it comes last.
+    services.grant(None, filed[0].request)
+    custodian = factories.user(Role.CUSTODIAN)
+    headers = {"Authorization": f"Bearer {accounts.create_api_token(None, custodian, 'export')}"}
+    seen, after, pages = [], None, 0
+    while True:
+        query = {"limit": 2} | ({"after": after} if after else {})
+        page = client.get("/api/v1/staff/requests", query_string=query, headers=headers)
+        assert page.status_code == 200 and len(page.json["requests"]) <= 2
+        seen += page.json["requests"]
+        pages, after = pages + 1, page.json["next"]
+        if after is None:
+            break
+    assert pages == 4 and len(seen) == 7
+    assert [r["tracking_number"] for r in seen[:-1]] == [f.tracking_number for f in filed[1:]]
+    assert seen[-1]["tracking_number"] == filed[0].tracking_number and seen[-1]["response_due"] is None
+    dues = [r["response_due"] for r in seen[:-1]]
+    assert dues == sorted(dues)
+    one = client.get("/api/v1/staff/requests", query_string={"limit": 500}, headers=headers).json
+    assert len(one["requests"]) == 7 and one["next"] is None
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"limit": "0"}, {"limit": "501"}, {"limit": "ten"}, {"after": "yesterday"}, {"after": "2026-02-30.1"},
+     {"after": "2026-03-01.99999999999"}, {"after": "none"}, {"after": "none.-1"}],
+)  # fmt: skip
+def test_a_bad_page_of_the_staff_list_is_400_with_what_to_send(
+    client, factories, records_unit, query
+) -> None:
+    custodian = factories.user(Role.CUSTODIAN)
+    headers = {"Authorization": f"Bearer {accounts.create_api_token(None, custodian, 'export')}"}
+    response = client.get("/api/v1/staff/requests", query_string=query, headers=headers)
+    assert response.status_code == 400
+    assert next(iter(query)) in response.json["error"]["message"]
