@@ -12,6 +12,7 @@ from sunshine.api.schemas import (
     RequestIn,
     RequestStatus,
     StaffRequestDetail,
+    StaffRequestIn,
     StaffRequestList,
 )
 from sunshine.records.services import TRACKING_NUMBER
@@ -42,8 +43,16 @@ def _ok(description: str, model: str) -> dict[str, Any]:
 def build_spec(server_url: str) -> dict[str, Any]:
     _, schemas = models_json_schema(
         [
-            (m, "validation" if m is RequestIn else "serialization")
-            for m in (RequestIn, RequestCreated, RequestStatus, StaffRequestList, StaffRequestDetail, Error)
+            (m, "validation" if m in (RequestIn, StaffRequestIn) else "serialization")
+            for m in (
+                RequestIn,
+                StaffRequestIn,
+                RequestCreated,
+                RequestStatus,
+                StaffRequestList,
+                StaffRequestDetail,
+                Error,
+            )
         ],
         ref_template="#/components/schemas/{model}",
     )
@@ -93,6 +102,32 @@ def build_spec(server_url: str) -> dict[str, Any]:
                 },
             },
             "/staff/requests": {
+                "post": {
+                    "operationId": "keyInRequest",
+                    "summary": "Key in a request that came by email, mail, fax, phone or in person",
+                    "security": [{"staffToken": []}],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/StaffRequestIn"}}
+                        },
+                    },
+                    "responses": {
+                        "201": _ok(
+                            "Recorded. Give the status link to the requester: it is shown once.",
+                            "RequestCreated",
+                        ),
+                        "400": _error(
+                            "The body is not valid JSON, a field is not valid, or a date is in the future "
+                            "or out of order; the message says which."
+                        ),
+                        "401": _error("No valid staff token was sent."),
+                        "403": _error("The token's holder does not work a records queue."),
+                        "413": _error("The body is too large."),
+                        "415": _error("The body must be sent as application/json."),
+                        "503": _error("The office is not set up to take requests yet."),
+                    },
+                },
                 "get": {
                     "operationId": "listStaffRequests",
                     "summary": "Open requests in the token holder's units, soonest due first, in pages",

@@ -51,6 +51,18 @@ class RequestIn(_Strict):
     public_interest_statement: str | None = Field(default=None, max_length=5000)
 
 
+class StaffRequestIn(RequestIn):
+    """A request that reached the body some other way, keyed in by staff or an integration."""
+
+    channel: Literal["email", "mail", "fax", "phone", "in_person"] = Field(description="How it arrived.")
+    first_received_on: IsoDate = Field(description="The date it first reached the body.")
+    custodian_received_on: IsoDate | None = Field(
+        default=None,
+        description="The date the custodian received it; the response clock starts here. "
+        "Default: first_received_on.",
+    )
+
+
 class RequestCreated(BaseModel):
     tracking_number: str = Field(examples=["2026-000123"])
     status: str

@@ -13,7 +13,7 @@ from sqlalchemy import and_, or_, select, tuple_
 from sunshine.accounts.models import User
 from sunshine.accounts.services import user_for_api_token
 from sunshine.api.openapi import build_spec
-from sunshine.api.schemas import RequestIn
+from sunshine.api.schemas import RequestIn, StaffRequestIn
 from sunshine.audit.queries import case_history
 from sunshine.authz import Permission, can, units_where
 from sunshine.clocks import services as clocks
@@ -55,14 +55,32 @@ def openapi():
 def file_request():
     if not request.is_json:
         return _fail(415, "Send the request as JSON, with Content-Type: application/json.")
+    data, refused = _parse(RequestIn)
+    if refused:
+        return refused
     try:
-        data = RequestIn.model_validate_json(request.get_data())
+        filed = file_at_records_unit(None, _intake(data), channel=Channel.API)
+    except services.RequestError as exc:
+        db.session.rollback()
+        return _fail(400, str(exc))
+    return _created(filed, url_for("api.get_request", tracking_number=filed.tracking_number))
+
+
+def _parse(model):
+    """The JSON body read into ``model``, or (None, the 400/415 answer saying what is wrong)."""
+    if not request.is_json:
+        return None, _fail(415, "Send the request as JSON, with Content-Type: application/json.")
+    try:
+        return model.model_validate_json(request.get_data()), None
     except ValidationError as exc:
         if any(err["type"] == "json_invalid" for err in exc.errors()):
-            return _fail(400, "The body is not valid JSON.")
+            return None, _fail(400, "The body is not valid JSON.")
         fields = {".".join(str(p) for p in err["loc"]) or "body": err["msg"] for err in exc.errors()}
-        return _fail(400, "Some fields are not valid; see fields.", fields)
-    intake = filing.Intake(
+        return None, _fail(400, "Some fields are not valid; see fields.", fields)
+
+
+def _intake(data: RequestIn) -> filing.Intake:
+    return filing.Intake(
         description=data.description,
         preferred_format=data.preferred_format,
         delivery=data.delivery,
@@ -75,11 +93,10 @@ def file_request():
         contact_phone=data.contact.phone,
         contact_address=data.contact.address,
     )
-    try:
-        filed = file_at_records_unit(None, intake, channel=Channel.API)
-    except services.RequestError as exc:
-        db.session.rollback()
-        return _fail(400, str(exc))
+
+
+def _created(filed: filing.Filed, location: str):
+    """201 with the tracking number, dates and the access token (shown this once)."""
     number = filed.tracking_number
     # With the token, which opens the page: a request filed without an account is not readable without it.
     status_url = url_for("records.status", tracking_number=number, token=filed.access_token, _external=True)
@@ -92,7 +109,7 @@ def file_request():
         access_token=filed.access_token,
     )
     response.status_code = 201
-    response.headers["Location"] = url_for("api.get_request", tracking_number=number)
+    response.headers["Location"] = location
     return response
 
 
@@ -182,6 +199,29 @@ def _staff_detail(record: RecordsRequest) -> dict:
             for e in case_history(services.CASE_TYPE, record.id)
         ],
     }
+
+
+@bp.route("/staff/requests", methods=["POST"])
+def staff_file_request():
+    """Key in a request that came by email, mail, fax, phone or in person (an inbox integration, say)."""
+    user, refused = _staff_user()
+    if refused:
+        return refused
+    data, refused = _parse(StaffRequestIn)
+    if refused:
+        return refused
+    try:
+        filed = file_at_records_unit(
+            user,
+            _intake(data),
+            channel=Channel(data.channel),
+            first_received_at=filing.noon(data.first_received_on),
+            custodian_received_on=data.custodian_received_on or data.first_received_on,
+        )
+    except services.RequestError as exc:
+        db.session.rollback()
+        return _fail(400, str(exc))
+    return _created(filed, url_for("api.staff_request", tracking_number=filed.tracking_number))
 
 
 STAFF_PAGE = 100  # requests per page of the staff list, unless ``limit`` says otherwise

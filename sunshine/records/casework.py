@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
-
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -15,7 +13,7 @@ from sunshine.clocks import services as clocks
 from sunshine.clocks.policies import DEFAULT_POLICIES, ClockKind
 from sunshine.extensions import db
 from sunshine.letters.services import letters_for
-from sunshine.records import duplicates, forms, services, workflow
+from sunshine.records import duplicates, filing, forms, services, workflow
 from sunshine.records.citations import load_citations
 from sunshine.records.models import Channel, RecordsRequest
 from sunshine.records.states import Action, available_actions
@@ -44,15 +42,11 @@ def staff_new():
     form = forms.StaffIntakeForm()
     if form.validate_on_submit():
         try:
-            if form.custodian_received_on.data < form.first_received_on.data:
-                raise services.RequestError(
-                    "The custodian cannot receive a request before it reached the body."
-                )
             filed = file_at_records_unit(
                 current_user,
                 intake_from(form),
                 channel=Channel(form.channel.data),
-                first_received_at=_noon(form.first_received_on.data),
+                first_received_at=filing.noon(form.first_received_on.data),
                 custodian_received_on=form.custodian_received_on.data,
             )
         except services.RequestError as exc:
@@ -61,11 +55,6 @@ def staff_new():
             flash(f"Request {filed.tracking_number} recorded.", "success")
             return redirect(url_for("records.case", request_id=filed.request_id))
     return render_template("records/staff_new.html", form=form), 400 if form.errors else 200
-
-
-def _noon(day):
-
-    return datetime.combine(day, time(12))
 
 
 @bp.route("/staff/requests/<int:request_id>")

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, NamedTuple
 
 from sqlalchemy import Date, DateTime, Table, and_, bindparam, cast, func, inspect, literal, select, text
@@ -264,6 +264,12 @@ def _year_sequence(year: int) -> str:
     return name
 
 
+def noon(day: date) -> datetime:
+    """A date received with no time of day, as the moment ``first_received_at`` holds: noon UTC,
+    which falls on that same date at a body anywhere in the United States."""
+    return datetime.combine(day, time(12))
+
+
 def _check(intake: Intake) -> None:
     if not intake.description.strip():
         raise RequestError("Describe the records you are asking for.")
@@ -277,8 +283,9 @@ def _check(intake: Intake) -> None:
         raise RequestError("Say how the release serves the public interest, or untick the fee waiver.")
 
 
-def _check_not_ahead(unit_code: str, received_on: date) -> None:
-    """A date received (keyed in by staff) must not be after today at the unit's body.
+def _check_dates(unit_code: str, received_on: date, arrived: datetime | None) -> None:
+    """A date received (keyed in by staff) must not be after today at the unit's body,
+    nor before the request reached the body (``arrived``, UTC, when given).
 
     Checked before the filing takes a tracking number, so a typing slip leaves no gap in
     the numbers and makes no sequence for a year that has not come.
@@ -288,6 +295,8 @@ def _check_not_ahead(unit_code: str, received_on: date) -> None:
         raise NoRecordsUnit(unit_code)
     if received_on > clocks.local_today(found.body):
         raise RequestError("The date the custodian received it cannot be in the future.")
+    if arrived is not None and received_on < clocks.local_today(found.body, arrived):
+        raise RequestError("The custodian cannot receive a request before it reached the body.")
 
 
 def _trimmed(text: str | None) -> str | None:
@@ -347,7 +356,7 @@ def file_request(
         raise RequestError(f"Check the dates received: nothing is received before {FIRST_YEAR}.")
     moment = arrived if channel in (Channel.WEB, Channel.API) else utcnow()
     if custodian_received_on is not None:
-        _check_not_ahead(unit_code, custodian_received_on)
+        _check_dates(unit_code, custodian_received_on, first_received_at)
     postgresql = db.session.get_bind().dialect.name == "postgresql"
     opening = (_open_postgresql if postgresql else _open)(unit_code, moment, custodian_received_on)
     if opening is None:

@@ -204,3 +204,73 @@ def test_a_bad_page_of_the_staff_list_is_400_with_what_to_send(
     response = client.get("/api/v1/staff/requests", query_string=query, headers=headers)
     assert response.status_code == 400
     assert next(iter(query)) in response.json["error"]["message"]
+
+
+def test_staff_key_in_a_mailed_request_through_the_api(client, factories, records_unit) -> None:
+    from datetime import date, timedelta
+
+    from sunshine.audit.models import AuditEvent
+    from sunshine.extensions import db
+    from sunshine.records.models import RecordsRequest
+
+    custodian = factories.user(Role.CUSTODIAN)
+    headers = {"Authorization": f"Bearer {accounts.create_api_token(None, custodian, 'inbox')}"}
+    today = date.today()
+    body = {**BODY, "channel": "mail", "first_received_on": (today - timedelta(days=3)).isoformat(),
+            "custodian_received_on": (today - timedelta(days=1)).isoformat()}  # fmt: skip
+    response = client.post("/api/v1/staff/requests", json=body, headers=headers)
+    assert response.status_code == 201, response.json
+    data = response.json
+    assert data["received_on"] == body["custodian_received_on"] and data["response_due"] > data["received_on"]
+    assert response.headers["Location"].endswith(f"/api/v1/staff/requests/{data['tracking_number']}")
+    assert client.get(data["status_url"].split("localhost", 1)[-1]).status_code == 200  # for the requester
+    request = db.session.query(RecordsRequest).filter_by(tracking_number=data["tracking_number"]).one()
+    assert request.channel.value == "mail" and request.requester_id is None
+    assert request.first_received_at.date() == today - timedelta(days=3)
+    filed = db.session.query(AuditEvent).filter_by(action="request.filed").one()
+    assert filed.actor_id == custodian.id and filed.details["channel"] == "mail"
+
+    # custodian_received_on defaults to first_received_on
+    same_day = {**BODY, "channel": "phone", "first_received_on": today.isoformat()}
+    assert client.post("/api/v1/staff/requests", json=same_day, headers=headers).json["received_on"] == str(
+        today
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"channel": "web"}, "fields"),
+        ({"channel": "api"}, "fields"),
+        ({"first_received_on": None}, "fields"),
+        ({"first_received_on": "2026-02-30"}, "fields"),
+        ({"custodian_received_on": "2999-01-01", "first_received_on": "2026-01-05"}, "future"),
+        ({"first_received_on": "2026-03-05", "custodian_received_on": "2026-03-04"}, "before it reached"),
+    ],
+)
+def test_a_bad_staff_key_in_is_400_and_files_nothing(
+    client, factories, records_unit, change, message
+) -> None:
+    from sunshine.extensions import db
+    from sunshine.records.models import RecordsRequest
+
+    custodian = factories.user(Role.CUSTODIAN)
+    headers = {"Authorization": f"Bearer {accounts.create_api_token(None, custodian, 'inbox')}"}
+    body = {**BODY, "channel": "email", "first_received_on": "2026-03-04"} | change
+    response = client.post("/api/v1/staff/requests", json=body, headers=headers)
+    assert response.status_code == 400
+    assert message in response.json["error"]["message"] or message in response.json["error"].get("fields", {})
+    assert db.session.query(RecordsRequest).count() == 0
+
+
+def test_only_records_staff_may_key_in_through_the_api(client, factories, records_unit) -> None:
+    body = {**BODY, "channel": "email", "first_received_on": "2026-03-04"}
+    assert client.post("/api/v1/staff/requests", json=body).status_code == 401
+    requester = factories.user()
+    reviewer = factories.user(Role.UNIT_REVIEWER, unit="PATROL")
+    for user in (requester, reviewer):
+        token = accounts.create_api_token(None, user, "x") if user is reviewer else "sst_forged"
+        answer = client.post(
+            "/api/v1/staff/requests", json=body, headers={"Authorization": f"Bearer {token}"}
+        )
+        assert answer.status_code in (401, 403)
