@@ -21,7 +21,8 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(stored_hash: str | None, password: str) -> bool:
-    if not stored_hash:
+    if not stored_hash:  # an invited account with no password yet: as slow as any other answer
+        dummy_verify(password)
         return False
     try:
         return _hasher().verify(stored_hash, password)
@@ -36,6 +37,7 @@ def needs_rehash(stored_hash: str) -> bool:
 # A constant hash verified when an email is unknown, so a login takes the same time
 # whether or not the account exists.
 def dummy_verify(password: str) -> None:
-    hasher = _hasher()
-    dummy = current_app.extensions.setdefault("sunshine.dummy_hash", hasher.hash("not-a-password"))
-    verify_password(dummy, password)
+    extensions = current_app.extensions
+    if "sunshine.dummy_hash" not in extensions:  # hashed once: a hash per call would itself be a tell
+        extensions["sunshine.dummy_hash"] = hash_password("not-a-password")
+    verify_password(extensions["sunshine.dummy_hash"], password)

@@ -140,6 +140,14 @@ def load_session_user(session_id: str) -> User | None:
     return user
 
 
+def sign_out_everywhere(user: User) -> None:
+    """End every session of ``user``: sessions live in signed cookies, so a copied cookie would
+    otherwise outlive a sign-out. Signing out of one browser signs out of all."""
+    user.session_version += 1
+    record(user, "account.signed_out", user)
+    db.session.commit()
+
+
 # ---- passwords -----------------------------------------------------------------------------
 
 
@@ -161,12 +169,18 @@ def _send_password_link(user: User, template: str, subject: str, kind: str) -> N
     queue_email(user.email, subject, render_template(template, user=user, link=link), kind=kind)
 
 
-def reset_password(token: str, new_password: str, max_age: int | None = None) -> User:
-    """Set a new password from a reset link; the link then stops working."""
+def reset_token_user(token: str, max_age: int | None = None) -> User:
+    """The account a password-reset link is for; TokenError if it is used, expired or not valid."""
     data = tokens.read_token("reset", token, max_age or current_app.config["PASSWORD_RESET_MAX_AGE"])
     user = db.session.get(User, data.get("uid"))
     if user is None or tokens.password_fingerprint(user.password_hash) != data.get("pw"):
         raise tokens.TokenError("This link has already been used or is not valid. Ask for a new one.")
+    return user
+
+
+def reset_password(token: str, new_password: str, max_age: int | None = None) -> User:
+    """Set a new password from a reset link; the link then stops working."""
+    user = reset_token_user(token, max_age)
     _check_password(new_password)
     user.password_hash = passwords.hash_password(new_password)
     user.session_version += 1

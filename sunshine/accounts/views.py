@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from sunshine.accounts import forms, services
@@ -80,6 +80,9 @@ def login():
     if form.validate_on_submit():
         result = services.authenticate(form.email.data, form.password.data)
         if result.user is not None:
+            # A new session: nothing the browser held before (another person's opened requests,
+            # a value planted by someone else) carries over into the signed-in one.
+            session.clear()
             login_user(result.user)
             return redirect(safe_next(request.args.get("next")) or _home_for(result.user))
         error = result.error
@@ -95,7 +98,9 @@ def _home_for(user) -> str:
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    services.sign_out_everywhere(current_user)  # a copy of this session's cookie stops working too
     logout_user()
+    session.clear()  # the next person at this browser inherits nothing
     flash("You are signed out.", "success")
     return redirect(url_for("public.home"))
 
@@ -108,18 +113,21 @@ def forgot_password():
         services.request_password_reset(form.email.data)
         flash("If an account uses that address, we have sent it a link to set a new password.", "success")
         return redirect(url_for("accounts.login"))
-    return render_template("accounts/forgot.html", form=form), 400 if form.errors else 200
+    return render_template("accounts/forgot.html", form=form, error=None), 400 if form.errors else 200
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
+    try:
+        services.reset_token_user(token)  # a used or expired link is said at once, not after typing
+    except TokenError as exc:
+        return render_template("accounts/forgot.html", form=forms.EmailOnlyForm(), error=str(exc)), 400
     form = forms.ResetPasswordForm()
     if form.validate_on_submit():
         try:
             services.reset_password(token, form.password.data)
-        except TokenError as exc:
-            flash(str(exc), "error")
-            return redirect(url_for("accounts.forgot_password"))
+        except TokenError as exc:  # used in another tab meanwhile
+            return render_template("accounts/forgot.html", form=forms.EmailOnlyForm(), error=str(exc)), 400
         except services.AccountError as exc:
             form.password.errors.append(str(exc))
         else:
