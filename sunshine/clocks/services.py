@@ -84,23 +84,36 @@ def local_today(body: BodyLike, now: datetime | None = None) -> date:
 def due_from_basis(clock: Clock, calendar: cal.BusinessCalendar) -> tuple[date, str]:
     """Due date and explanation from the clock's basis (start, or the last resume)."""
     verb = "Resumed" if clock.pauses else clock.start_verb
-    if clock.day_count is DayCount.BUSINESS:
+    if clock.day_count is DayCount.BUSINESS and clock.basis_days == 0:
+        # Paused on its due day, so only the rest of a day was left: it is due at the end of
+        # the resume day, or of the next business day when it resumes on a day off.
+        due = clock.basis_on
+        while not cal.is_business_day(due, calendar):
+            due += timedelta(days=1)
+        text = (
+            f"{verb} {clock.basis_on:%a %-d %b %Y} with only the rest of a business day left. "
+            f"Due by end of {due:%a %-d %b %Y}."
+        )
+    elif clock.day_count is DayCount.BUSINESS:
         explained = cal.explain_business_days(clock.basis_on, clock.basis_days, calendar, verb=verb)
+        due, text = explained.due, explained.text
     else:
         explained = cal.explain_calendar_days(clock.basis_on, clock.basis_days, verb=verb)
-    text = explained.text
+        due, text = explained.due, explained.text
     if clock.pauses:
         text = f"{_pause_history(clock)} {text}"
-    return explained.due, text
+    return due, text
 
 
 def _pause_history(clock: Clock) -> str:
+    """Each pause and its resume; the last resume is left to the text that follows, which opens with it."""
+    last = len(clock.pauses) - 1
     parts = [
         f"Paused {p.paused_on:%a %-d %b %Y} ({p.reason.label.lower()}) with {p.remaining_days} "
         f"{clock.day_count.value} day{'s' if p.remaining_days != 1 else ''} left"
-        + (f", resumed {p.resumed_on:%a %-d %b %Y}" if p.resumed_on else "")
+        + (f", resumed {p.resumed_on:%a %-d %b %Y}" if p.resumed_on and n < last else "")
         + "."
-        for p in clock.pauses
+        for n, p in enumerate(clock.pauses)
     ]
     return " ".join(parts)
 
@@ -330,6 +343,15 @@ def pause(actor, clock: Clock, reason: PauseReason, on: date | None = None) -> C
     remaining = _remaining(clock, on, calendar)
     clock.pauses.append(ClockPause(reason=PauseReason(reason), paused_on=on, remaining_days=remaining))
     clock.paused_at, clock.pause_reason, clock.remaining_days = utcnow(), PauseReason(reason), remaining
+    left = (
+        f"{remaining} {clock.day_count.value} day{'s' if remaining != 1 else ''}"
+        if remaining
+        else "part of a day"
+    )
+    clock.explanation = (
+        f"{clock.explanation} Paused {on:%a %-d %b %Y} ({clock.pause_reason.label.lower()}) with {left} "
+        "left: the new due date is set when it resumes."
+    )
     refresh(clock, body, calendar, on)
     record(
         actor,
