@@ -91,7 +91,8 @@ class RequestStatus(BaseModel):
     status: str
     status_label: str
     received_on: date
-    response_due: date | None
+    response_due: date | None = Field(description="Null once answered, and while the clock is paused.")
+    response_paused: bool = Field(description="The response clock is paused, waiting on the requester.")
     response_due_explanation: str | None
     citations: list[Citation]
     history: list[HistoryItem]

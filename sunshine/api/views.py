@@ -130,7 +130,9 @@ def get_request(tracking_number: str):
         status=record.status.value,
         status_label=record.status.label,
         received_on=record.custodian_received_on.isoformat(),
-        response_due=open_clock.due_on.isoformat() if open_clock else None,
+        # A paused clock has no due date until it resumes: the explanation says how much is left.
+        response_due=open_clock.due_on.isoformat() if open_clock and not open_clock.is_paused else None,
+        response_paused=bool(open_clock and open_clock.is_paused),
         response_due_explanation=open_clock.explanation if open_clock else None,
         citations=[{"code": c.code, "finding": c.finding} for c in record.citations],
         history=history,
@@ -248,6 +250,7 @@ def staff_requests():
             Clock.case_type == services.CASE_TYPE,
             Clock.kind == ClockKind.SUNSHINE_RESPONSE,
             Clock.outcome == Outcome.OPEN,
+            Clock.paused_at.is_(None),  # paused: no due date until it resumes
         )
         .subquery()
     )
@@ -286,7 +289,7 @@ class _StaffPlace:
     """A place in the staff list's order: response due date (none last), then request id.
 
     Written ``2026-03-04.1234``, or ``none.1234`` for a request with no response clock
-    running (it was answered, and waits on payment or release, say).
+    running (it was answered and waits on payment or release, say, or its clock is paused).
     """
 
     due_on: date | None

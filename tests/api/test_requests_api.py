@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
+import time_machine
 
 from sunshine.accounts import services as accounts
 from sunshine.authz import Role
@@ -274,3 +277,31 @@ def test_only_records_staff_may_key_in_through_the_api(client, factories, record
             "/api/v1/staff/requests", json=body, headers={"Authorization": f"Bearer {token}"}
         )
         assert answer.status_code in (401, 403)
+
+
+def test_while_the_response_clock_is_paused_no_due_date_is_given_as_if_it_ran(
+    client, factories, records_unit
+) -> None:
+    from datetime import date
+
+    from sunshine.records import workflow
+
+    paused, running = (
+        factories.request(received_on=date(2026, 3, 3)),
+        factories.request(received_on=date(2026, 3, 4)),
+    )
+    with time_machine.travel(datetime(2026, 3, 4, 15, tzinfo=UTC), tick=False):
+        workflow.ask_clarification(None, paused.request, "Which incident?")
+    public = client.get(
+        f"/api/v1/requests/{paused.tracking_number}",
+        headers={"Authorization": f"Bearer {paused.access_token}"},
+    ).json
+    assert public["response_due"] is None and public["response_paused"] is True
+    assert "2 business days left" in public["response_due_explanation"]
+    custodian = factories.user(Role.CUSTODIAN)
+    headers = {"Authorization": f"Bearer {accounts.create_api_token(None, custodian, 'export')}"}
+    listed = client.get("/api/v1/staff/requests", headers=headers).json["requests"]
+    assert [(r["tracking_number"], r["response_due"]) for r in listed] == [
+        (running.tracking_number, "2026-03-09"),
+        (paused.tracking_number, None),  # not first, as if two weeks late
+    ]

@@ -50,6 +50,23 @@ def test_a_clock_paused_on_its_due_day_resumes_with_that_day_and_a_late_one_cann
     assert not late.is_paused and late.due_on == date(2026, 3, 5)
 
 
+def test_a_clock_paused_on_its_due_day_and_resumed_on_a_day_off_is_due_the_next_business_day(
+    factories,
+) -> None:
+    clock = factories.clock(started_on=date(2026, 3, 3))  # Tue -> due Fri 6 Mar
+    clocks.pause(None, clock, PauseReason.WAITING_ON_CLARIFICATION, on=date(2026, 3, 6))
+    assert clock.remaining_days == 0
+    assert "Paused Fri 6 Mar 2026 (waiting on clarification) with part of a day left" in clock.explanation
+    clocks.resume(None, clock, on=date(2026, 3, 7))  # the answer comes on Saturday
+    assert clock.due_on == date(2026, 3, 9)  # Monday, not that Saturday
+    assert clock.explanation.count("Sat 7 Mar 2026") == 1
+    assert "Resumed Sat 7 Mar 2026 with only the rest of a business day left" in clock.explanation
+    clocks.pause(None, clock, PauseReason.WAITING_ON_CLARIFICATION, on=date(2026, 3, 9))
+    clocks.resume(None, clock, on=date(2026, 3, 10))  # a business day: due that day
+    assert clock.due_on == date(2026, 3, 10)
+    assert "resumed Sat 7 Mar 2026." in clock.explanation  # the earlier resume stays in the history
+
+
 def test_only_listed_reasons_pause_and_windows_cannot_pause(factories) -> None:
     clock = factories.clock()
     with pytest.raises(ValueError):
