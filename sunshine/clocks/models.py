@@ -124,14 +124,19 @@ class ClockExtension(db.Model):
 
 
 class ReminderSent(db.Model):
-    """One row per clock and reminder kind: its existence is what "already sent" means."""
+    """One row per clock, reminder kind and due date: its existence is what "already sent" means.
+
+    Keyed by the due date too, so when a closure day, a resume or an extension moves the due
+    date, the new date is reminded of (and escalated) like the first.
+    """
 
     __tablename__ = "reminder_sent"
-    __table_args__ = (UniqueConstraint("clock_id", "kind"),)
+    __table_args__ = (UniqueConstraint("clock_id", "kind", "due_on"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     clock_id: Mapped[int] = mapped_column(ForeignKey("clock.id"))
     kind: Mapped[ReminderKind] = mapped_column(_enum(ReminderKind, 20))
+    due_on: Mapped[date]
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -52,9 +52,14 @@ def send(clock_id: int, kind: ReminderKind) -> str:
     if services.reminder_moments(clock, body, calendar)[kind] > now + EARLY_TOLERANCE:
         db.session.rollback()
         return "skipped: not due yet (due date moved)"
+    today = services.local_today(body, now)
+    if services.reminder_is_stale(clock, kind, today):
+        services.refresh(clock, body, calendar, today)  # on to the reminder that still fits, if any
+        db.session.commit()
+        return "skipped: too late for this reminder"
     try:
         with db.session.begin_nested():
-            db.session.add(ReminderSent(clock_id=clock.id, kind=kind))
+            db.session.add(ReminderSent(clock_id=clock.id, kind=kind, due_on=clock.due_on))
     except IntegrityError:
         db.session.rollback()
         return "skipped: already sent"
@@ -63,9 +68,8 @@ def send(clock_id: int, kind: ReminderKind) -> str:
     recipients = holders_of(policy.remind_role, [clock.unit_id]) if policy.remind_role else []
     unit = db.session.get(Unit, clock.unit_id)
     addresses = [u.email for u in recipients] or ([unit.email] if unit.email else [])
-    subject = (
-        f"{'Due tomorrow' if kind is ReminderKind.DUE_SOON else 'Due today'}: {clock.label} ({policy.label})"
-    )
+    when = "today" if kind is ReminderKind.DUE_TODAY else f"{clock.due_on:%a %-d %b}"
+    subject = f"Due {when}: {clock.label} ({policy.label})"
     body_text = render_template(
         "email/clock_reminder.txt", clock=clock, policy=policy, kind=kind, link=case_link(clock)
     )
@@ -74,6 +78,6 @@ def send(clock_id: int, kind: ReminderKind) -> str:
     if not addresses:
         log.error("Clock %s has nobody to remind in unit %s", clock.id, clock.unit_id)
     record(None, "clock.reminder_sent", clock, details={"kind": kind.value, "recipients": len(addresses)})
-    services.refresh(clock, body, calendar, services.local_today(body, now))
+    services.refresh(clock, body, calendar, today)
     db.session.commit()
     return "sent"

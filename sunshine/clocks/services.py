@@ -146,9 +146,24 @@ def reminder_moments(
 
 
 def _sent_kinds(clock: Clock) -> set[ReminderKind]:
+    """The reminders already sent for the clock's current due date."""
     if clock.id is None:
         return set()
-    return set(db.session.scalars(select(ReminderSent.kind).where(ReminderSent.clock_id == clock.id)))
+    sent = select(ReminderSent.kind).where(
+        ReminderSent.clock_id == clock.id, ReminderSent.due_on == clock.due_on
+    )
+    return set(db.session.scalars(sent))
+
+
+def reminder_is_stale(clock: Clock, kind: ReminderKind, today: date) -> bool:
+    """Whether ``kind`` no longer fits the clock on ``today``: "due next" on or after the due
+    day, "due today" after it (an overdue clock is escalated instead). A request keyed in
+    late, or a reminder run that was lost for days, must not tell anyone "tomorrow"."""
+    if kind is ReminderKind.DUE_SOON:
+        return today >= clock.due_on
+    if kind is ReminderKind.DUE_TODAY:
+        return today > clock.due_on
+    return False
 
 
 def refresh(
@@ -181,7 +196,7 @@ def refresh(
         return
     sent = _sent_kinds(clock)
     for kind, moment in reminder_moments(clock, body, calendar).items():
-        if kind not in sent:
+        if kind not in sent and not reminder_is_stale(clock, kind, today):
             clock.next_reminder_at, clock.next_reminder_kind = moment, kind
             if schedule_reminder:
                 schedule_next_reminder(clock)

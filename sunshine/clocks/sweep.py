@@ -138,13 +138,17 @@ def _insert_ignoring_duplicates():
 
 
 def _escalate(body: PublicBody, today) -> int:
-    """Tell general counsel, once per clock, of overdue staff deadlines: one digest per sweep.
+    """Tell general counsel, once per clock and due date, of overdue staff deadlines: one digest per sweep.
 
     The ESCALATED rows are inserted straight from the query and only the rows this
     sweep inserted are reported, so two sweeps at once never escalate a clock twice.
     """
-    already = exists().where(ReminderSent.clock_id == Clock.id, ReminderSent.kind == ReminderKind.ESCALATED)
-    newly = select(Clock.id, literal(ReminderKind.ESCALATED.value), literal(utcnow())).where(
+    already = exists().where(
+        ReminderSent.clock_id == Clock.id,
+        ReminderSent.kind == ReminderKind.ESCALATED,
+        ReminderSent.due_on == Clock.due_on,  # a due date moved and missed again is escalated again
+    )
+    newly = select(Clock.id, literal(ReminderKind.ESCALATED.value), Clock.due_on, literal(utcnow())).where(
         _open_running(),
         _body_clocks(body),
         Clock.due_on < today,  # implied by OVERDUE; lets the open-due index bound the scan
@@ -154,8 +158,8 @@ def _escalate(body: PublicBody, today) -> int:
     )
     statement = (
         _insert_ignoring_duplicates()
-        .from_select(["clock_id", "kind", "sent_at"], newly)
-        .on_conflict_do_nothing(index_elements=["clock_id", "kind"])
+        .from_select(["clock_id", "kind", "due_on", "sent_at"], newly)
+        .on_conflict_do_nothing(index_elements=["clock_id", "kind", "due_on"])
         .returning(ReminderSent.clock_id)
     )
     ids = list(db.session.scalars(statement))

@@ -89,6 +89,7 @@ def worker_env(app, redis_url: str) -> dict[str, str]:
         "QUEUE_MODE": "rq",
         "JOB_RETRY_INTERVALS": "0,0,0",
         "PUBLIC_BASE_URL": app.config["PUBLIC_BASE_URL"],
+        "REMINDER_HOUR": str(app.config["REMINDER_HOUR"]),
     }
 
 

@@ -145,6 +145,6 @@ def test_every_change_is_an_audit_event(factories) -> None:
 
 
 def test_first_reminder_is_due_the_business_day_before_at_eight_central(factories) -> None:
-    clock = factories.clock(started_on=date(2026, 3, 2))  # due Thu 5 Mar
+    clock = factories.clock(started_on=date(2026, 3, 2), today=date(2026, 3, 2))  # due Thu 5 Mar
     assert clock.next_reminder_kind is ReminderKind.DUE_SOON
     assert clock.next_reminder_at.isoformat() == "2026-03-04T14:00:00"  # 08:00 CST

@@ -9,8 +9,9 @@ receipt must not hold up the others.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
+import time_machine
 from rq.registry import ScheduledJobRegistry
 from sqlalchemy import func, select
 
@@ -40,7 +41,13 @@ def _reload(request_id: int) -> RecordsRequest:
 def test_filing_records_the_clock_at_once_and_one_run_sends_every_receipt(
     app, client, factories, redis_server
 ) -> None:
-    filed = [factories.request(email="one@example.org"), factories.request(email=None), factories.request()]
+    # Filed on the day they were received (Tue 3 Mar), so their first reminders are still to come.
+    with time_machine.travel(datetime(2026, 3, 3, 15, tzinfo=UTC), tick=False):
+        filed = [
+            factories.request(email="one@example.org"),
+            factories.request(email=None),
+            factories.request(),
+        ]
 
     # On record at filing: the request and its response clock, with its first reminder set.
     for item in filed:

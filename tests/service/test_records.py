@@ -145,6 +145,7 @@ def test_filing_at_a_unit_that_does_not_exist_writes_nothing(factories) -> None:
     assert db.session.scalar(select(func.count()).select_from(RecordsRequest)) == 0
 
 
+@time_machine.travel(datetime(2026, 3, 3, 15, tzinfo=UTC), tick=False)  # filed the day it was received
 def test_every_field_of_a_filing_reads_back_as_given(factories) -> None:
     """On PostgreSQL a filing's rows travel as JSON: dates, times, flags, enums and text must survive it."""
     from sunshine.records.models import PreferredFormat

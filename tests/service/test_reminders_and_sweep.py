@@ -46,7 +46,8 @@ def test_a_reminder_goes_to_the_units_custodians_once(factories) -> None:
         assert reminders.send(clock.id, ReminderKind.DUE_SOON) == "skipped: already sent"
     sent = _mail("clock.reminder")
     assert [m.recipient for m in sent] == [custodian.email]
-    assert "Due tomorrow: TEST-" in sent[0].subject and "Thursday 5 March 2026" in sent[0].body
+    assert sent[0].subject.startswith("Due Thu 5 Mar: TEST-")
+    assert "due by the end of Thursday 5 March 2026, the next business day" in sent[0].body
     refreshed = db.session.get(type(clock), clock.id)
     assert refreshed.next_reminder_kind is ReminderKind.DUE_TODAY
 
@@ -160,3 +161,69 @@ def test_two_sweeps_at_once_escalate_each_clock_once(app, factories) -> None:
     escalations = select(func.count(ReminderSent.id)).where(ReminderSent.kind == ReminderKind.ESCALATED)
     assert db.session.scalar(escalations) == 20
     assert len(_mail("clock.escalation")) == 1
+
+
+def test_when_a_closure_day_moves_the_due_date_the_new_date_is_reminded_of_too(factories) -> None:
+    from sunshine.clocks import closures
+
+    factories.user(Role.CUSTODIAN)
+    clock = factories.clock(started_on=MAR_2, today=MAR_2)  # due Thu 5 Mar
+    sweep_at(WED_9AM)
+    sweep_at(THU_9AM)
+    assert len(_mail("clock.reminder")) == 2
+    with at(datetime(2026, 3, 5, 16, 0)):  # Thursday 10:00: a snow day is declared for today
+        moved = closures.add_closure(None, factories.unit("RECORDS").body, date(2026, 3, 5), "Snow")
+    assert [m.after for m in moved] == [date(2026, 3, 6)]
+    refreshed = db.session.get(type(clock), clock.id)
+    # Thursday is no business day now, so "due next" for Friday is due at once; then "due today".
+    assert refreshed.next_reminder_kind is ReminderKind.DUE_SOON
+    sweep_at(datetime(2026, 3, 5, 17, 0))
+    sweep_at(FRI_9AM)
+    subjects = [m.subject for m in _mail("clock.reminder")]
+    assert subjects[2:] == [f"Due Fri 6 Mar: {clock.label} (Sunshine response)",
+                            f"Due today: {clock.label} (Sunshine response)"]  # fmt: skip
+    assert db.session.scalar(select(func.count(ReminderSent.id))) == 4
+
+
+def test_a_request_keyed_in_already_late_gets_no_reminder_that_it_is_due_tomorrow(factories) -> None:
+    factories.user(Role.CUSTODIAN)
+    with at(datetime(2026, 3, 16, 15, 0)):  # Mon 16 Mar; received Mon 2 Mar, due Thu 5 Mar
+        clock = factories.clock(started_on=MAR_2)
+        assert clock.next_reminder_at is None and clock.urgency is Urgency.OVERDUE
+        for kind in (ReminderKind.DUE_SOON, ReminderKind.DUE_TODAY):
+            assert reminders.send(clock.id, kind) == "skipped: too late for this reminder"
+        sweep.run()
+    assert _mail("clock.reminder") == []
+
+
+def test_a_reminder_run_late_on_the_due_day_moves_on_to_due_today(factories) -> None:
+    factories.user(Role.CUSTODIAN)
+    clock = factories.clock(started_on=MAR_2, today=MAR_2)
+    with at(THU_9AM):  # the Wednesday run was lost; it is now the due day
+        assert reminders.send(clock.id, ReminderKind.DUE_SOON) == "skipped: too late for this reminder"
+        assert db.session.get(type(clock), clock.id).next_reminder_kind is ReminderKind.DUE_TODAY
+        assert reminders.send(clock.id, ReminderKind.DUE_TODAY) == "sent"
+    assert [m.subject.split(":")[0] for m in _mail("clock.reminder")] == ["Due today"]
+
+
+def test_the_reminder_before_a_monday_names_the_monday_not_tomorrow(factories) -> None:
+    factories.user(Role.CUSTODIAN)
+    clock = factories.clock(started_on=date(2026, 3, 4), today=date(2026, 3, 4))  # Wed -> due Mon 9 Mar
+    with at(FRI_9AM):
+        assert reminders.send(clock.id, ReminderKind.DUE_SOON) == "sent"
+    [mail] = _mail("clock.reminder")
+    assert mail.subject.startswith("Due Mon 9 Mar:") and "tomorrow" not in mail.body.lower()
+
+
+def test_a_due_date_missed_again_after_it_moved_is_escalated_again(factories) -> None:
+    factories.user(Role.GENERAL_COUNSEL, unit="OGC")
+    clock = factories.clock(started_on=MAR_2, today=MAR_2)  # due Thu 5 Mar
+    assert sweep_at(FRI_9AM)["escalated"] == 1
+    with at(FRI_9AM):
+        clocks.extend(None, db.session.get(type(clock), clock.id), date(2026, 3, 10), "Records off site",
+                      notice_sent=True)  # fmt: skip
+        db.session.commit()
+    assert sweep_at(datetime(2026, 3, 10, 15, 0))["escalated"] == 0  # due today: not late yet
+    assert sweep_at(datetime(2026, 3, 11, 15, 0))["escalated"] == 1
+    assert sweep_at(datetime(2026, 3, 11, 16, 0))["escalated"] == 0
+    assert len(_mail("clock.escalation")) == 2

@@ -12,16 +12,17 @@ import signal
 import sqlite3
 import time
 from collections.abc import Iterator
-from datetime import date
+from datetime import timedelta
 from pathlib import Path
 
 from rq.registry import ScheduledJobRegistry, StartedJobRegistry
 from sqlalchemy import create_engine, func, select, text
 
 from sunshine.authz import Role
+from sunshine.clocks import services as clocks
 from sunshine.clocks import sweep
 from sunshine.clocks.models import ReminderSent
-from sunshine.clocks.policies import ReminderKind
+from sunshine.clocks.policies import ClockKind, ReminderKind
 from sunshine.extensions import db
 from sunshine.jobs.processes import kill_group, stop_process
 from sunshine.jobs.queue import forget_redis_state, get_queue
@@ -40,33 +41,47 @@ def reminder_mail() -> int:
     )
 
 
-def test_a_started_clock_schedules_its_reminder_and_a_worker_sends_it(app, factories, redis_server) -> None:
+def _due_tomorrow(app, factories, monkeypatch):
+    """A clock due tomorrow whose first reminder's moment has passed, whatever the real date and hour.
+
+    The worker is another process, so the tests cannot move its clock: the clock is placed
+    around the real date instead. Reminders go out at midnight here (REMINDER_HOUR, passed to
+    the worker too), so the "due next business day" reminder is due now and "due today" is not.
+    """
+    monkeypatch.setitem(app.config, "REMINDER_HOUR", 0)
+    today = clocks.local_today(factories.unit("RECORDS").body)
+    return factories.clock(ClockKind.DELAYED_ACCESS, started_on=today, due_on=today + timedelta(days=1))
+
+
+def test_a_started_clock_schedules_its_reminder_and_a_worker_sends_it(
+    app, factories, redis_server, monkeypatch
+) -> None:
     factories.user(Role.CUSTODIAN)
-    clock = factories.clock(started_on=date(2026, 3, 2))
+    clock = _due_tomorrow(app, factories, monkeypatch)
     registry = ScheduledJobRegistry(queue=get_queue())
     assert f"clock-{clock.id}-due_soon" in registry.get_job_ids()
 
     run_worker(
         app, redis_server.url
     )  # the scheduler moves the (past-due) job to the queue; the worker runs it
-    assert sent(ReminderKind.DUE_SOON) == 1
+    assert sent(ReminderKind.DUE_SOON) == 1 and reminder_mail() == 1
     assert f"clock-{clock.id}-due_today" in registry.get_job_ids()  # the job scheduled the next one
     run_worker(app, redis_server.url)
-    assert sent(ReminderKind.DUE_TODAY) == 1 and reminder_mail() == 2
+    assert sent(ReminderKind.DUE_TODAY) == 0  # its moment, tomorrow at midnight, has not come
 
     sweep.run()  # nothing was lost, so the sweep finds nothing to redo
     run_worker(app, redis_server.url)
-    assert sent(ReminderKind.DUE_SOON) == 1 and sent(ReminderKind.DUE_TODAY) == 1 and reminder_mail() == 2
+    assert sent(ReminderKind.DUE_SOON) == 1 and reminder_mail() == 1
 
 
 def test_with_redis_down_work_is_accepted_and_the_sweep_restores_reminders_once(
-    app, client, factories, redis_server
+    app, client, factories, redis_server, monkeypatch
 ) -> None:
     factories.user(Role.CUSTODIAN)
     redis_server.stop()
     forget_redis_state()
 
-    clock = factories.clock(started_on=date(2026, 3, 2))  # accepted; the reminder could not be scheduled
+    clock = _due_tomorrow(app, factories, monkeypatch)  # accepted; the reminder could not be scheduled
     assert clock.next_reminder_kind is ReminderKind.DUE_SOON
     response = client.submit(
         "/account/register",
@@ -91,7 +106,7 @@ def test_with_redis_down_work_is_accepted_and_the_sweep_restores_reminders_once(
     run_worker(app, redis_server.url)
     sweep.run()
     run_worker(app, redis_server.url)
-    assert sent(ReminderKind.DUE_SOON) == 1 and sent(ReminderKind.DUE_TODAY) == 1 and reminder_mail() == 2
+    assert sent(ReminderKind.DUE_SOON) == 1 and reminder_mail() == 1
 
 
 @contextlib.contextmanager
@@ -124,10 +139,10 @@ def _children(pid: int) -> list[int]:
 
 
 def test_a_worker_killed_mid_job_retries_it_and_the_reminder_is_sent_once(
-    app, factories, redis_server
+    app, factories, redis_server, monkeypatch
 ) -> None:
     factories.user(Role.CUSTODIAN)
-    clock = factories.clock(started_on=date(2026, 3, 2))
+    clock = _due_tomorrow(app, factories, monkeypatch)
     job_id = f"clock-{clock.id}-due_soon"
     started = StartedJobRegistry(queue=get_queue())
 
@@ -150,11 +165,13 @@ def test_a_worker_killed_mid_job_retries_it_and_the_reminder_is_sent_once(
     assert reminder_mail() == 1
 
 
-def test_health_page_shows_redis_workers_and_scheduled_jobs(app, client, factories, redis_server) -> None:
+def test_health_page_shows_redis_workers_and_scheduled_jobs(
+    app, client, factories, redis_server, monkeypatch
+) -> None:
     from tests.factories import PASSWORD
 
     admin = factories.user(Role.ADMINISTRATOR)
-    factories.clock(started_on=date(2026, 3, 2))
+    _due_tomorrow(app, factories, monkeypatch)
     client.sign_in(admin.email, PASSWORD)
     html = client.get("/admin/health").get_data(as_text=True)
     assert "Redis answers" in html and "No worker: jobs are not running" in html
