@@ -77,7 +77,7 @@ LETTERS: dict[str, LetterSpec] = {
         (
             "To find the records you asked for in request {{ tracking_number }}, we need you to answer:",
             "{{ question }}",
-            "Until you answer, the time we have to respond is paused.",
+            "{{ response_time }}",
             WITHDRAWAL_WARNING.format(what="your answer"),
         ),
         required=("tracking_number", "question", "window_due"),

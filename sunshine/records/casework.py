@@ -69,7 +69,8 @@ def _refused(record: RecordsRequest, message: str, action: str | None = None, fo
     The refused form keeps what was typed; every other form on the page starts empty.
     """
     flash(message, "error")
-    return _case_page(record, {FORM_SLOTS[action]: form} if action in FORM_SLOTS and form else {}), 400
+    slot = FORM_SLOTS.get(action)
+    return _case_page(record, {slot: form} if slot and form else {}, refused=slot), 400
 
 
 # The slot on the case page of each action's form.
@@ -86,10 +87,14 @@ FORM_SLOTS = {
     "statement_of_grounds": "grounds_form",
     "assign": "assign_form",
     "message": "message_form",
+    "upload": "upload_form",
 }
 
 
-def _case_page(record: RecordsRequest, filled: dict[str, FlaskForm] | None = None) -> str:
+def _case_page(
+    record: RecordsRequest, filled: dict[str, FlaskForm] | None = None, refused: str | None = None
+) -> str:
+    """The case page; ``filled`` forms keep what was typed, and the ``refused`` one's section is open."""
     services.record_staff_view(current_user, record)  # the page shows the requester's personal data
     empty = {"formdata": None}  # not bound to this request's POST, which was another form's
     page_forms = {
@@ -132,6 +137,7 @@ def _case_page(record: RecordsRequest, filled: dict[str, FlaskForm] | None = Non
         releases=_releases(record),
         letters=letters_for(services.CASE_TYPE, record.id),
         citations=load_citations().all(),
+        refused=refused,
     )
 
 
@@ -239,8 +245,29 @@ def act(request_id: int, action: str):
     except ValueError as exc:  # RequestError, TransitionError, ClockError, FeeError: all say why
         db.session.rollback()
         return _refused(record, str(exc), action, form)
-    flash(f"{record.tracking_number}: {record.status.label.lower()}.", "success")
+    flash(f"{record.tracking_number}: {DONE.get(action, 'done')}.", "success")
     return redirect(url_for("records.case", request_id=record.id))
+
+
+# What each case action did, for the message after it.
+DONE = {
+    "acknowledge": "acknowledged; the letter is on the case",
+    "grant": "granted; the letter is on the case",
+    "deny": "denied; the letter with the law cited is on the case",
+    "partial_grant": "granted in part; the letter with the law cited is on the case",
+    "close": "closed",
+    "withdraw": "withdrawn; the letter is on the case",
+    "ask_clarification": "question sent to the requester",
+    "request_payment": "estimate sent; the request waits for payment",
+    "paid": "payment recorded",
+    "waiver": "waiver decision sent to the requester",
+    "delay": "delay notice sent",
+    "note": "internal note saved",
+    "assign_to_me": "assigned to you",
+    "assign": "assigned",
+    "statement_of_grounds": "statement of grounds sent",
+    "message": "message sent to the requester",
+}
 
 
 @bp.route("/staff/requests/<int:request_id>/new-link", methods=["GET", "POST"])
@@ -280,10 +307,9 @@ def upload_document(request_id: int):
     from sunshine.units.models import Unit
 
     record = _staff_request(request_id)
-    form = forms.UploadForm()
-    form.originating_unit_id.choices = _unit_choices()
+    form = _upload_form()
     if not form.validate_on_submit():
-        return _refused(record, " ".join(sum(form.errors.values(), [])))
+        return _refused(record, " ".join(sum(form.errors.values(), [])), "upload", form)
     replaces = None
     if form.replaces_id.raw_data and form.replaces_id.raw_data[0]:  # a redacted version of a record
         replaces = db.session.get(Document, form.replaces_id.data) if form.replaces_id.data else None
@@ -301,7 +327,7 @@ def upload_document(request_id: int):
             replaces=replaces,
         )
     except documents.DocumentError as exc:
-        return _refused(record, f"The file was not accepted: {exc}")
+        return _refused(record, f"The file was not accepted: {exc}", "upload", form)
     found = len(document.findings)
     flash(
         f"{document.display_name} received"
@@ -312,11 +338,15 @@ def upload_document(request_id: int):
 
 
 def _unit_choices():
+    """Every active unit, after a blank first choice: the unit that created a record is chosen,
+    never defaulted, since the release log names it (and the case's own unit seldom made it)."""
     from wtforms.fields.choices import SelectChoice
 
     from sunshine.units.services import active_units
 
-    return [SelectChoice(u.id, u.full_name) for u in active_units()]
+    return [SelectChoice("", "Choose the unit that created it")] + [
+        SelectChoice(u.id, u.full_name) for u in active_units()
+    ]
 
 
 @bp.route("/staff/requests/<int:request_id>/findings/<int:finding_id>", methods=["POST"])

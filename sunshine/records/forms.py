@@ -196,7 +196,9 @@ class WaiverForm(FlaskForm):
     percent = IntegerField(
         "Waive this percentage", [InputRequired("Enter 0 to 100."), NumberRange(0, 100, "Enter 0 to 100.")]
     )
-    reason = TextAreaField("Reason", [InputRequired("Give the reason."), Length(max=2000)])
+    reason = TextAreaField(
+        "Reason", [InputRequired("Give the reason."), Length(max=2000)], id="waiver_reason"
+    )
 
 
 class DelayForm(FlaskForm):
@@ -209,14 +211,23 @@ class DelayForm(FlaskForm):
 
 
 class NoteForm(FlaskForm):
+    # Its own id: the case page also holds the message to the requester, whose field is "text" too,
+    # and a shared id sent a click on this label into the message.
     text = TextAreaField(
-        "Internal note (never shown to the requester)", [InputRequired("Write the note."), Length(max=5000)]
+        "Internal note (never shown to the requester)",
+        [InputRequired("Write the note."), Length(max=5000)],
+        id="note_text",
     )
 
 
 class UploadForm(FlaskForm):
     file = FileField("Record (PDF)", [FileRequired("Choose the file to upload.")])
-    originating_unit_id = SelectField("Unit that created the record", coerce=int, validate_choice=True)
+    originating_unit_id = SelectField(
+        "Unit that created the record",
+        [InputRequired("Choose the unit that created the record: the release log names it.")],
+        coerce=lambda value: int(value) if value not in ("", None) else None,
+        validate_choice=True,
+    )
     replaces_id = HiddenField(filters=[lambda v: as_id(v) if v else None])
 
 

@@ -48,6 +48,14 @@ def _citation_rows(request: RecordsRequest) -> list[dict[str, str]]:
     ]
 
 
+# What a question to the requester does to the response time: it pauses, unless the response is
+# already late (a late duty is not paused, so the letter must not say it is).
+RESPONSE_TIME = {
+    True: "Until you answer, the time we have to respond is paused.",
+    False: "We will complete our response as soon as we have your answer.",
+}
+
+
 def values_for(request: RecordsRequest, event: str, context: dict[str, Any]) -> dict[str, object]:
     body = db.session.get(PublicBody, request.body_id)
     values: dict[str, object] = {
@@ -66,7 +74,11 @@ def values_for(request: RecordsRequest, event: str, context: dict[str, Any]) -> 
             "due_explanation": clock.explanation,
         }
     elif event == "clarification":
-        values |= {"question": context["question"], "window_due": _long(context["window"].due_on)}
+        values |= {
+            "question": context["question"],
+            "window_due": _long(context["window"].due_on),
+            "response_time": RESPONSE_TIME[context["response_paused"]],
+        }
     elif event == "payment_requested":
         estimate = context["estimate"]
         values |= {

@@ -315,12 +315,23 @@ def notify_requester(actor, request: RecordsRequest, event: str, **context) -> N
         return
     link = status_link(request)
     text = render_template(f"email/request_{event}.txt", request=request, link=link, **context)
+    subject = EMAIL_SUBJECTS.get(event) or request.status.label.lower()
     queue_email(
         request.contact_email,
-        f"Records request {request.tracking_number}: {request.status.label.lower()}",
+        f"Records request {request.tracking_number}: {subject}",
         text,
         kind=f"request.{event}",
     )
+
+
+# Subjects of the emails whose news is not the request's status (which names the others).
+EMAIL_SUBJECTS = {
+    "clarification": "a question about your request",
+    "payment_requested": "fee estimate and payment",
+    "fee_waiver": "decision on your fee waiver",
+    "delayed": "when the records will be available",
+    "statement_of_grounds": "the statement of grounds you asked for",
+}
 
 
 def tell_staff(request: RecordsRequest, what: str) -> None:

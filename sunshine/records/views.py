@@ -49,6 +49,7 @@ def filed(tracking_number: str):
     if not just or just["tracking_number"] != tracking_number:
         return redirect(url_for("records.status", tracking_number=tracking_number))
     record = services.find(tracking_number)
+    _remember(record)  # this browser filed it: a reload, or the way back later, opens the status page
     link = url_for("records.status", tracking_number=tracking_number, token=just["token"], _external=True)
     return render_template(
         "records/filed.html", request_=record, clock=services.response_clock(record), link=link

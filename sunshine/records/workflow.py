@@ -61,14 +61,20 @@ def _start_window(actor, request: RecordsRequest, kind: ClockKind, long: bool = 
     )
 
 
-def _pause_response(actor, request: RecordsRequest, reason: PauseReason) -> None:
-    """Pause the response clock while the requester is asked for something, unless it is already late."""
+def _pause_response(actor, request: RecordsRequest, reason: PauseReason) -> bool:
+    """Pause the response clock while the requester is asked for something, unless it is already late.
+
+    Returns whether the response clock is now paused, so the letter can say so truthfully.
+    """
     clock = response_clock(request)
-    if clock is None or not clock.is_open or clock.is_paused:
-        return
+    if clock is None or not clock.is_open:
+        return False
+    if clock.is_paused:
+        return True
     if clocks.past_due(clock):
-        return  # the response is late already: asking now does not stop that clock
+        return False  # the response is late already: asking now does not stop that clock
     clocks.pause(actor, clock, reason)
+    return True
 
 
 def _resume_response(actor, request: RecordsRequest) -> None:
@@ -89,9 +95,11 @@ def ask_clarification(actor, request: RecordsRequest, question: str) -> None:
             details={"kind": "clarification_question"},
         )
     )
-    _pause_response(actor, request, PauseReason.WAITING_ON_CLARIFICATION)
+    paused = _pause_response(actor, request, PauseReason.WAITING_ON_CLARIFICATION)
     window = _start_window(actor, request, ClockKind.CLARIFICATION)
-    notify_requester(actor, request, "clarification", question=question.strip(), window=window)
+    notify_requester(
+        actor, request, "clarification", question=question.strip(), window=window, response_paused=paused
+    )
     db.session.commit()
 
 

@@ -41,9 +41,11 @@ def test_anyone_files_anonymously_and_follows_it_by_the_secret_link(client, fact
     html = status.get_data(as_text=True)
     assert status.status_code == 200 and "Body-worn camera video" in html and "Response due" in html
     assert "filed" in html  # the public history
-    # The link is shown once: the confirmation page does not show it again.
+    # The link is shown once: the confirmation page does not show it again, but this browser,
+    # which filed the request, is taken to the status page and may read it.
     again = client.get(f"/requests/{tracking}/filed")
-    assert again.status_code == 302
+    assert again.status_code == 302 and "token" not in again.location
+    assert client.get(again.location).status_code == 200
 
 
 def test_without_the_link_or_ownership_a_request_is_not_found(client, factories) -> None:
@@ -187,7 +189,7 @@ def test_clarification_round_trip_through_both_sides_pages(client, factories) ->
     asked = client.submit(
         f"{case}/ask_clarification", {"question": "Which day in May?"}, page=case, follow_redirects=True
     )
-    assert "waiting for your clarification" in asked.get_data(as_text=True)
+    assert "question sent to the requester" in asked.get_data(as_text=True)
     client.submit("/account/logout", page="/")
 
     status_url = f"/requests/{filed.request.tracking_number}?token={filed.access_token}"
@@ -226,7 +228,7 @@ def test_the_fee_form_offers_the_media_the_body_prices(client, factories) -> Non
         f"{case}/request_payment", {"standard_pages": "0", "medium_1": "2"}, page=case, follow_redirects=True
     )
     html = sent.get_data(as_text=True)
-    assert "waiting for payment" in html and "$10.00" in html  # two thumb drives at $5
+    assert "the request waits for payment" in html and "$10.00" in html  # two thumb drives at $5
 
 
 def test_fee_estimate_and_payment_through_the_case_page(client, factories) -> None:
@@ -241,11 +243,11 @@ def test_fee_estimate_and_payment_through_the_case_page(client, factories) -> No
         follow_redirects=True,
     )
     html = sent.get_data(as_text=True)
-    assert "waiting for payment" in html and "$4.00" in html
+    assert "the request waits for payment" in html and "$4.00" in html
     wrong = client.submit(f"{case}/paid", {"amount": "3.00"}, page=case, follow_redirects=True)
     assert "amount due is $4.00" in wrong.get_data(as_text=True)
     paid = client.submit(f"{case}/paid", {"amount": "4.00"}, page=case, follow_redirects=True)
-    assert "acknowledged" in paid.get_data(as_text=True)  # the flash: the response clock runs again
+    assert "payment recorded" in paid.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(RecordsRequest, filed.request.id).status is Status.ACKNOWLEDGED
     status = client.get(f"/requests/{filed.request.tracking_number}?token={filed.access_token}").get_data(
@@ -585,3 +587,12 @@ def test_once_opened_by_its_link_the_page_repeats_the_token_nowhere(client, fact
     assert answered.status_code == 302 and answered.location.endswith(f"/requests/{filed.tracking_number}")
     stranger = client.application.test_client()
     assert stranger.get(f"/requests/{filed.tracking_number}").status_code == 404
+
+
+def test_reloading_the_confirmation_page_keeps_the_request_open_in_that_browser(client, factories) -> None:
+    factories.unit("RECORDS")
+    response = client.submit("/requests/new", FORM)
+    client.get(response.location)  # the confirmation page, with the link shown once
+    reloaded = client.get(response.location)
+    assert reloaded.status_code == 302 and client.get(reloaded.location).status_code == 200
+    assert client.application.test_client().get(reloaded.location).status_code == 404  # another browser

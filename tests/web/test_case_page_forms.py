@@ -1,0 +1,119 @@
+"""The case page's forms: each label names its own field, refused sections stay open, the unit that
+created a record is chosen, and letters say only what the clock holds."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import UTC, datetime
+
+import pytest
+import time_machine
+from sqlalchemy import select
+
+from sunshine.authz import Role
+from sunshine.documents.models import Document
+from sunshine.extensions import db
+from sunshine.letters.services import letters_for
+from sunshine.notifications.models import OutboxMessage
+from sunshine.records import services, workflow
+from tests.factories import PASSWORD
+from tests.service.test_release import pdf
+
+
+@pytest.fixture
+def custodian(client, factories):
+    person = factories.user(Role.CUSTODIAN)
+    client.sign_in(person.email, PASSWORD)
+    return person
+
+
+def test_every_id_on_the_case_page_is_used_once_and_every_label_names_its_own_field(
+    client, factories, custodian
+) -> None:
+    filed = factories.request()
+    services.grant(None, filed.request)
+    case = f"/staff/requests/{filed.request_id}"
+    client.submit(
+        f"{case}/documents",
+        {
+            "file": (io.BytesIO(pdf(["Report"])), "report.pdf"),
+            "originating_unit_id": str(factories.unit().id),
+        },
+        page=case,
+        content_type="multipart/form-data",
+    )
+    html = client.get(case).get_data(as_text=True)
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    # Each form's hidden CSRF input repeats its id; no label points at it, so nothing is mixed up.
+    assert sorted({i for i in ids if ids.count(i) > 1}) == ["csrf_token"]
+    note_label = re.search(r'<label for="([^"]+)">Internal note', html).group(1)
+    message_label = re.search(r'<label for="([^"]+)">Message</label>', html).group(1)
+    assert note_label != message_label
+    note_form = html[html.index('action="' + case + '/note"') :]
+    assert f'id="{note_label}"' in note_form[: note_form.index("</form>")]
+
+
+def test_an_upload_names_the_unit_that_created_the_record_and_is_refused_without_it(
+    client, factories, custodian
+) -> None:
+    filed = factories.request()
+    services.grant(None, filed.request)
+    case = f"/staff/requests/{filed.request_id}"
+    refused = client.submit(
+        f"{case}/documents",
+        {"file": (io.BytesIO(pdf(["Report"])), "report.pdf"), "originating_unit_id": ""},
+        page=case,
+        content_type="multipart/form-data",
+    )
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "Choose the unit that created the record" in html
+    assert "<details open><summary>Upload a responsive record" in html  # the refused section stays open
+    assert db.session.scalars(select(Document)).all() == []
+    assert '<option selected value="">Choose the unit that created it</option>' in client.get(case).get_data(
+        as_text=True
+    )
+
+
+def test_a_refused_action_reopens_its_section_and_a_done_one_says_what_was_done(
+    client, factories, custodian
+) -> None:
+    filed = factories.request()
+    case = f"/staff/requests/{filed.request_id}"
+    refused = client.submit(f"{case}/delay", {"explanation": "", "place": ""}, page=case)
+    assert refused.status_code == 400
+    assert "<details open><summary>Give a delay notice" in refused.get_data(as_text=True)
+    noted = client.submit(f"{case}/note", {"text": "Called the requester."}, page=case, follow_redirects=True)
+    assert f"{filed.tracking_number}: internal note saved." in noted.get_data(as_text=True)
+
+
+def test_a_question_asked_when_the_response_is_already_late_does_not_claim_to_pause_it(factories) -> None:
+    filed = factories.request(email="asker@example.org")  # received Tue 3 Mar: due Fri 6 Mar
+    with time_machine.travel(datetime(2026, 3, 10, 15, tzinfo=UTC), tick=False):
+        workflow.ask_clarification(None, filed.request, "Which incident?")
+    email = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.kind == "request.clarification")
+    ).one()
+    assert "paused" not in email.body
+    assert email.subject == f"Records request {filed.tracking_number}: a question about your request"
+    [letter] = [
+        row for row in letters_for("records_request", filed.request_id) if row.kind == "clarification"
+    ]
+    assert "We will complete our response as soon as we have your answer." in letter_text(letter)
+
+    on_time = factories.request(email="other@example.org")
+    with time_machine.travel(datetime(2026, 3, 4, 15, tzinfo=UTC), tick=False):
+        workflow.ask_clarification(None, on_time.request, "Which incident?")
+    [letter] = [
+        row for row in letters_for("records_request", on_time.request_id) if row.kind == "clarification"
+    ]
+    assert "Until you answer, the time we have to respond is paused." in letter_text(letter)
+
+
+def letter_text(letter) -> str:
+    import docx
+
+    from sunshine.documents.storage import storage
+
+    with storage().open(letter.storage_key) as handle:
+        return "\n".join(p.text for p in docx.Document(handle).paragraphs)
