@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from sunshine.extensions import db
 from sunshine.notifications.models import OutboxMessage
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, altered
 
 LINK = re.compile(r"https://records\.example\.gov(/account/\S+)")
 
@@ -96,6 +96,86 @@ def test_one_account_is_locked_even_when_guesses_come_from_many_addresses(app, c
             ).status_code
         )
     assert statuses == [401] * 10 + [429]
+
+
+def _sign_in_from(browser, email: str, password: str, address: str):
+    token = browser.csrf_token("/account/login")
+    return browser.post(
+        "/account/login",
+        data={"email": email, "password": password, "csrf_token": token},
+        environ_base={"REMOTE_ADDR": address},
+    )
+
+
+def _lock_out_by_strangers(app, email: str):
+    """Ten wrong guesses for ``email`` from ten addresses, in a browser that never signed in."""
+    stranger = app.test_client()
+    statuses = [_sign_in_from(stranger, email, "guess", f"10.0.0.{n}").status_code for n in range(10)]
+    assert statuses == [401] * 10
+    assert _sign_in_from(stranger, email, "guess", "10.0.0.99").status_code == 429
+    return stranger
+
+
+def test_strangers_guessing_an_account_do_not_lock_out_its_owners_browser(app, client, factories) -> None:
+    owner = factories.user()
+    client.sign_in(owner.email, PASSWORD)
+    client.submit("/account/logout", page="/")
+    stranger = _lock_out_by_strangers(app, owner.email)
+    assert _sign_in_from(client, owner.email, PASSWORD, "192.0.2.7").status_code == 302
+    assert _sign_in_from(stranger, owner.email, PASSWORD, "192.0.2.8").status_code == 429
+    fresh_browser = app.test_client()
+    assert _sign_in_from(fresh_browser, owner.email, PASSWORD, "192.0.2.9").status_code == 429
+
+
+def test_a_known_browser_has_its_own_allowance_of_failures(app, client, factories) -> None:
+    owner = factories.user()
+    client.sign_in(owner.email, PASSWORD)
+    client.submit("/account/logout", page="/")
+    statuses = [_sign_in_from(client, owner.email, "wrong", f"10.1.0.{n}").status_code for n in range(11)]
+    assert statuses == [401] * 10 + [429]
+    assert _sign_in_from(app.test_client(), owner.email, PASSWORD, "10.1.1.1").status_code == 302
+
+
+def test_a_forged_or_another_accounts_device_cookie_gives_no_allowance(app, client, factories) -> None:
+    from sunshine.accounts.devices import COOKIE_NAME
+
+    owner, other = factories.user(), factories.user()
+    client.sign_in(owner.email, PASSWORD)
+    owners_cookie = client.get_cookie(COOKIE_NAME).value
+    _lock_out_by_strangers(app, owner.email)
+
+    others_browser = app.test_client()
+    others_browser.sign_in(other.email, PASSWORD)
+    others_browser.submit("/account/logout", page="/")
+    assert _sign_in_from(others_browser, owner.email, PASSWORD, "192.0.2.1").status_code == 429
+
+    for forged in (altered(owners_cookie), "forged", owners_cookie.split(".")[0]):
+        browser = app.test_client()
+        browser.set_cookie(COOKIE_NAME, forged)
+        assert _sign_in_from(browser, owner.email, PASSWORD, "192.0.2.2").status_code == 429, forged
+
+
+def test_the_device_cookie_is_signed_http_only_lax_and_names_no_address(app, client, factories) -> None:
+    user = factories.user()
+    response = client.sign_in(user.email, PASSWORD)
+    header = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("sunshine_device="))
+    assert "HttpOnly" in header and "SameSite=Lax" in header and "Max-Age=15552000" in header
+    assert "Secure" not in header and user.email.split("@")[0] not in header
+
+
+def test_the_device_cookie_is_secure_when_session_cookies_are(app) -> None:
+    from flask import Response
+
+    from sunshine.accounts.devices import remember_device
+
+    app.config["SESSION_COOKIE_SECURE"] = True
+    try:
+        with app.test_request_context():
+            response = Response()
+            remember_device(response, "0" * 64)
+    finally:
+        app.config["SESSION_COOKIE_SECURE"] = False
+    assert "Secure" in response.headers["Set-Cookie"]
 
 
 def test_successful_sign_ins_do_not_count_toward_the_lockout(client, factories) -> None:
