@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from sunshine.extensions import db
 from sunshine.notifications.models import OutboxMessage
-from tests.factories import PASSWORD, altered
+from tests.factories import PASSWORD
 
 LINK = re.compile(r"https://records\.example\.gov(/account/\S+)")
 
@@ -137,7 +137,10 @@ def test_a_known_browser_has_its_own_allowance_of_failures(app, client, factorie
 
 
 def test_a_forged_or_another_accounts_device_cookie_gives_no_allowance(app, client, factories) -> None:
+    from itsdangerous import URLSafeTimedSerializer
+
     from sunshine.accounts.devices import COOKIE_NAME
+    from sunshine.accounts.tokens import make_token
 
     owner, other = factories.user(), factories.user()
     client.sign_in(owner.email, PASSWORD)
@@ -149,7 +152,14 @@ def test_a_forged_or_another_accounts_device_cookie_gives_no_allowance(app, clie
     others_browser.submit("/account/logout", page="/")
     assert _sign_in_from(others_browser, owner.email, PASSWORD, "192.0.2.1").status_code == 429
 
-    for forged in (altered(owners_cookie), "forged", owners_cookie.split(".")[0]):
+    claim = {"acct": owner.email_index, "nonce": "chosen-by-the-attacker"}
+    forgeries = (
+        URLSafeTimedSerializer("a guessed secret", salt="sunshine.device-cookie").dumps(claim),
+        make_token("confirm", claim),  # the app's own secret, signed for another purpose
+        owners_cookie.split(".")[0],
+        "forged",
+    )
+    for forged in forgeries:
         browser = app.test_client()
         browser.set_cookie(COOKIE_NAME, forged)
         assert _sign_in_from(browser, owner.email, PASSWORD, "192.0.2.2").status_code == 429, forged
