@@ -57,8 +57,18 @@ def _new_user(email: str, full_name: str, password: str | None) -> User:
 # ---- requesters --------------------------------------------------------------------------
 
 
-def register_requester(email: str, full_name: str, password: str) -> User:
-    """Create an unconfirmed requester account and email a confirmation link."""
+def register_requester(email: str, full_name: str, password: str) -> User | None:
+    """Create an unconfirmed requester account and email a confirmation link.
+
+    An address that already has an account gets no second one: its owner is emailed a notice
+    instead and None is returned. The caller answers both the same way, so the form never
+    tells a stranger which addresses have accounts.
+    """
+    _check_password(password)
+    existing = find_by_email(email)
+    if existing is not None:
+        _tell_owner_of_repeat_registration(existing, password)
+        return None
     user = _new_user(email, full_name, password)
     user.role_assignments.append(RoleAssignment(role=Role.REQUESTER))
     db.session.flush()
@@ -66,6 +76,26 @@ def register_requester(email: str, full_name: str, password: str) -> User:
     _send_confirmation(user)
     db.session.commit()
     return user
+
+
+def _tell_owner_of_repeat_registration(user: User, password: str) -> None:
+    # Hashed and thrown away: a new account's hash takes time, and so must this answer.
+    passwords.hash_password(password)
+    if user.active:  # a switched-off account is told nothing, as for a password reset
+        body = render_template(
+            "email/already_registered.txt",
+            user=user,
+            sign_in_link=external_url("accounts.login"),
+            reset_link=external_url("accounts.forgot_password"),
+        )
+        queue_email(
+            user.email,
+            "Someone tried to register with your email address",
+            body,
+            kind="account.already_registered",
+        )
+    record(None, "account.registration_repeated", user)
+    db.session.commit()
 
 
 def _send_confirmation(user: User) -> None:

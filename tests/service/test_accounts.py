@@ -48,11 +48,32 @@ def test_email_and_name_are_encrypted_at_rest(app_ctx) -> None:
     assert "secret" not in (outbox.recipient + outbox.body).lower()
 
 
-def test_the_same_email_cannot_register_twice_in_any_case(app_ctx) -> None:
-    accounts.register_requester("twice@example.org", "A", PASSWORD)
-    with pytest.raises(accounts.AccountError, match="already exists"):
-        accounts.register_requester("Twice@Example.org", "B", PASSWORD)
+def test_registering_an_address_again_in_any_case_makes_no_account_and_tells_its_owner(app_ctx) -> None:
+    first = accounts.register_requester("twice@example.org", "A", PASSWORD)
+    assert accounts.register_requester("Twice@Example.org", "B", "another long password") is None
     assert db.session.scalar(select(db.func.count(User.id))) == 1
+    assert db.session.get(User, first.id).full_name == "A"
+    notice = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.kind == "account.already_registered")
+    ).one()
+    assert notice.recipient == "twice@example.org"
+    assert _actions() == ["account.registered", "account.registration_repeated"]
+
+
+def test_a_switched_off_account_is_not_emailed_about_a_repeat_registration(app_ctx, factories) -> None:
+    admin = factories.user(Role.ADMINISTRATOR)
+    requester = factories.user()
+    accounts.set_active(admin, requester, False)
+    assert accounts.register_requester(requester.email, "X", PASSWORD) is None
+    kinds = db.session.scalars(select(OutboxMessage.kind))
+    assert "account.already_registered" not in set(kinds)
+
+
+def test_a_short_password_is_refused_whether_or_not_the_address_is_taken(app_ctx, factories) -> None:
+    taken = factories.user()
+    for email in (taken.email, "free@example.org"):
+        with pytest.raises(accounts.AccountError, match="12 characters"):
+            accounts.register_requester(email, "A", "short")
 
 
 def test_short_passwords_are_refused_and_nothing_is_saved(app_ctx) -> None:

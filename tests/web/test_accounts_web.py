@@ -6,6 +6,7 @@ import re
 
 from sqlalchemy import select
 
+from sunshine.accounts.models import User
 from sunshine.extensions import db
 from sunshine.notifications.models import OutboxMessage
 from tests.factories import PASSWORD
@@ -35,6 +36,32 @@ def test_a_requester_registers_confirms_and_signs_in(app, client) -> None:
     client.sign_in("pat@example.org", PASSWORD)
     profile = client.get("/account/").get_data(as_text=True)
     assert "Pat Public" in profile and "Requester" in profile
+
+
+def test_registering_a_taken_address_looks_like_a_new_one_and_tells_its_owner(app, client, factories) -> None:
+    owner = factories.user(email="owner@example.org")
+    answers = []
+    for email in ("owner@example.org", "someone.new@example.org"):
+        form = {"full_name": "Someone", "email": email, "password": PASSWORD, "confirm": PASSWORD}
+        response = client.submit("/account/register", form)
+        page = client.get(response.location)
+        answers.append((response.status_code, response.location, page.get_data(as_text=True)))
+    assert answers[0] == answers[1]
+    assert answers[0][:2] == (302, "/account/check-email")
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count(User.id))) == 2
+        notices = db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == "account.already_registered")
+        ).all()
+        confirmations = db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == "account.confirm_email")
+        ).all()
+    assert [n.recipient for n in notices] == [owner.email]
+    assert "Someone tried to create" in notices[0].body
+    assert "https://records.example.gov/account/login" in notices[0].body
+    assert "https://records.example.gov/account/forgot" in notices[0].body
+    assert [c.recipient for c in confirmations].count(owner.email) == 1  # from the first registration
+    client.sign_in(owner.email, PASSWORD)  # the owner's account is as it was
 
 
 def test_registration_errors_are_shown_with_400_and_nothing_saved(app, client) -> None:
