@@ -20,7 +20,8 @@ from sunshine.extensions import db
 from sunshine.links import external_url
 from sunshine.notifications.services import queue_email
 from sunshine.timeutil import utcnow
-from sunshine.units.models import Unit
+from sunshine.units import reach
+from sunshine.units.models import Department, Unit
 
 
 class AccountError(ValueError):
@@ -237,10 +238,13 @@ def create_staff(
     """Create a staff account with one role in one unit.
 
     Without ``password`` the person is emailed a link to set their own (the admin
-    page path); with it (the CLI path) the account can sign in at once.
+    page path); with it (the CLI path) the account can sign in at once. An administrator
+    (``actor``) creates staff only in the bodies they reach (sunshine.units.reach).
     """
     if not role.is_staff:
         raise AccountError("Staff accounts need a staff role.")
+    if actor is not None and not reach.reaches_unit(actor, unit):
+        raise AccountError(_OUTSIDE_REACH)
     user = _new_user(email, full_name, password)
     user.email_confirmed_at = utcnow() if password is not None else None
     user.role_assignments.append(RoleAssignment(role=role, unit_id=unit.id))
@@ -258,9 +262,21 @@ def create_staff(
     return user
 
 
+_OUTSIDE_REACH = "Choose a unit of a public body you administer."
+_NOT_YOURS = "This person is staff of a public body you do not administer: ask that body's administrator."
+
+
 def grant_role(actor: User | None, user: User, role: Role, unit: Unit | None) -> RoleAssignment:
+    """Give ``user`` ``role`` in ``unit``. An administrator grants only in units of the bodies
+    they reach, and only to people who are not staff elsewhere; the command line (no actor)
+    grants anywhere."""
     if role.is_staff and unit is None:
         raise AccountError("A staff role is held in a unit: choose one.")
+    if actor is not None:
+        if unit is not None and not reach.reaches_unit(actor, unit):
+            raise AccountError(_OUTSIDE_REACH)
+        if user.is_staff and not reach.manages(actor, user):
+            raise AccountError(_NOT_YOURS)
     if any(a.role == role and a.unit_id == (unit.id if unit else None) for a in user.role_assignments):
         raise AccountError("This person already holds that role in that unit.")
     assignment = RoleAssignment(role=role, unit_id=unit.id if unit else None)
@@ -272,19 +288,29 @@ def grant_role(actor: User | None, user: User, role: Role, unit: Unit | None) ->
 
 
 def set_active(actor: User, user: User, active: bool) -> None:
+    """Switch an account on or off, ending its sessions. Staff are switched only by an
+    administrator who manages them (every staff role in a body the actor reaches)."""
     if user.id == actor.id and not active:
         raise AccountError("You cannot switch off your own account.")
+    if user.is_staff and not reach.manages(actor, user):
+        raise AccountError(_NOT_YOURS)
     user.active = active
     user.session_version += 1
     record(actor, "account.activated" if active else "account.deactivated", user)
     db.session.commit()
 
 
-def staff_members() -> list[User]:
+def staff_members(body_ids: set[int]) -> list[User]:
+    """People holding a staff role in a unit of any of ``body_ids``."""
     staff_roles = [r for r in Role if r.is_staff]
     return list(
         db.session.scalars(
-            select(User).join(User.role_assignments).where(RoleAssignment.role.in_(staff_roles)).distinct()
+            select(User)
+            .join(User.role_assignments)
+            .join(RoleAssignment.unit)
+            .join(Unit.department)
+            .where(RoleAssignment.role.in_(staff_roles), Department.body_id.in_(body_ids))
+            .distinct()
         )
     )
 

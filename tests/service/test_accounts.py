@@ -165,3 +165,45 @@ def test_a_switched_off_account_cannot_sign_in_and_loses_its_sessions(app_ctx, f
     assert "switched off" in accounts.authenticate(clerk.email, PASSWORD).error
     with pytest.raises(accounts.AccountError, match="your own"):
         accounts.set_active(admin, admin, False)
+
+
+def test_an_administrator_acts_only_on_staff_and_units_of_their_own_body(app_ctx, factories) -> None:
+    admin = factories.user(Role.ADMINISTRATOR)
+    county_unit = factories.unit("CLERK", "County Clerk", body="county")
+    county_clerk = factories.user(Role.CUSTODIAN, unit="CLERK")
+    city_clerk = factories.user(Role.CUSTODIAN)
+    refusals = (
+        lambda: accounts.set_active(admin, county_clerk, False),
+        lambda: accounts.grant_role(admin, county_clerk, Role.UNIT_REVIEWER, factories.unit()),
+        lambda: accounts.grant_role(admin, city_clerk, Role.UNIT_REVIEWER, county_unit),
+        lambda: accounts.create_staff(
+            admin, email="new@example.org", full_name="N", unit=county_unit, role=Role.CUSTODIAN
+        ),
+    )
+    for refused in refusals:
+        with pytest.raises(accounts.AccountError, match="public body"):
+            refused()
+        db.session.rollback()
+    assert (
+        county_clerk.active
+        and county_clerk.roles == {Role.CUSTODIAN}
+        and city_clerk.roles == {Role.CUSTODIAN}
+    )
+    assert accounts.find_by_email("new@example.org") is None
+    accounts.grant_role(admin, city_clerk, Role.UNIT_REVIEWER, factories.unit())
+    accounts.set_active(admin, city_clerk, False)
+    assert city_clerk.roles == {Role.CUSTODIAN, Role.UNIT_REVIEWER} and not city_clerk.active
+
+
+def test_an_administrator_role_without_a_unit_reaches_no_body(app_ctx, factories) -> None:
+    from sunshine.accounts.models import RoleAssignment
+    from sunshine.authz import Permission
+    from sunshine.units import reach
+
+    clerk = factories.user(Role.CUSTODIAN)
+    unitless = factories.user()
+    unitless.role_assignments.append(RoleAssignment(role=Role.ADMINISTRATOR, unit_id=None))
+    db.session.commit()
+    assert reach.body_ids(unitless, Permission.MANAGE_STAFF) == set()
+    with pytest.raises(accounts.AccountError, match="public body"):
+        accounts.set_active(unitless, clerk, False)
