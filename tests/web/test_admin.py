@@ -218,6 +218,8 @@ def test_staff_of_both_bodies_are_listed_but_switched_only_by_an_administrator_o
         accounts.grant_role(None, db.session.get(User, both.id), Role.ADMINISTRATOR, county_unit)
     client.submit("/account/logout", page="/")
     client.sign_in(both.email, PASSWORD)
-    assert client.get(f"/admin/calendar?body={county_unit.department.body_id}").status_code == 200
+    county = county_unit.department.body_id
+    assert f"/admin/calendar?body={county}" in client.get("/admin/").get_data(as_text=True)
+    assert client.get(f"/admin/calendar?body={county}").status_code == 200
     switched = client.submit(f"/admin/staff/{county_clerk.id}/active", page="/admin/", follow_redirects=True)
     assert "is now switched off" in switched.get_data(as_text=True)
