@@ -12,7 +12,7 @@ from flask import current_app, render_template
 from sqlalchemy import select
 
 from sunshine.accounts import passwords, tokens
-from sunshine.accounts.models import RoleAssignment, User
+from sunshine.accounts.models import ApiToken, RoleAssignment, User
 from sunshine.audit.services import record
 from sunshine.authz import Role
 from sunshine.crypto import cipher
@@ -297,6 +297,9 @@ def set_active(actor: User, user: User, active: bool) -> None:
     user.active = active
     user.session_version += 1
     record(actor, "account.activated" if active else "account.deactivated", user)
+    if not active:  # for good: switching the account back on does not bring its tokens back
+        for token in live_api_tokens(user):
+            _revoke(actor, token, reason="account switched off")
     db.session.commit()
 
 
@@ -348,8 +351,6 @@ def create_api_token(actor: User | None, user: User, name: str, actor_kind: str 
     """Issue a token for ``user`` (staff only); returns it once, stores only its hash."""
     import secrets
 
-    from sunshine.accounts.models import ApiToken
-
     if not user.is_staff:
         raise AccountError("API tokens are for staff accounts.")
     if not name.strip():
@@ -369,15 +370,63 @@ def create_api_token(actor: User | None, user: User, name: str, actor_kind: str 
     return token
 
 
-def user_for_api_token(token: str) -> User | None:
-    """The active staff member a live token belongs to, noting its use; None otherwise."""
-    from sunshine.accounts.models import ApiToken
-
+def find_api_token(token: str) -> ApiToken | None:
+    """The stored row of ``token``, live or revoked, found by its hash."""
     if not token.startswith(API_TOKEN_PREFIX):
         return None
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
+    return db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
+
+
+def user_for_api_token(token: str) -> User | None:
+    """The active staff member a live token belongs to, noting its use; None otherwise."""
+    row = find_api_token(token)
     if row is None or row.revoked_at is not None or not row.user.active:
         return None
     row.last_used_at = utcnow()
     db.session.commit()
     return row.user
+
+
+def revoke_api_token(actor: User | None, token_id: int, actor_kind: str | None = None) -> ApiToken:
+    """Revoke a token for good: from the next call, the API answers it 401.
+
+    Its holder may revoke it, and so may an administrator who manages the holder
+    (sunshine.units.reach); the command line (no actor) revokes any.
+    """
+    token = db.session.get(ApiToken, token_id)
+    if token is None:
+        raise AccountError(f"No API token has the number {token_id}.")
+    if actor is not None and actor.id != token.user_id and not reach.manages(actor, token.user):
+        raise AccountError(_NOT_YOURS)
+    if token.revoked_at is not None:
+        raise AccountError(f"The token “{token.name}” was already revoked on {token.revoked_at:%-d %b %Y}.")
+    _revoke(actor, token, reason="revoked", actor_kind=actor_kind)
+    db.session.commit()
+    return token
+
+
+def _revoke(actor: User | None, token: ApiToken, *, reason: str, actor_kind: str | None = None) -> None:
+    token.revoked_at = utcnow()
+    record(
+        actor,
+        "api_token.revoked",
+        token.user,
+        details={"token_id": token.id, "name": token.name, "reason": reason},
+        actor_kind=actor_kind,
+    )
+
+
+def live_api_tokens(user: User) -> list[ApiToken]:
+    return list(
+        db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)))
+    )
+
+
+def api_tokens_of(user_ids: list[int]) -> list[ApiToken]:
+    """Every token, live or revoked, of the people in ``user_ids``: never the tokens themselves,
+    which are not stored, only their names and dates."""
+    return list(
+        db.session.scalars(
+            select(ApiToken).where(ApiToken.user_id.in_(user_ids)).order_by(ApiToken.user_id, ApiToken.id)
+        )
+    )

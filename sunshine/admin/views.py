@@ -10,7 +10,7 @@ from wtforms.fields.choices import SelectChoice
 
 from sunshine.accounts import services as accounts
 from sunshine.accounts.forms import StaffForm
-from sunshine.accounts.models import User
+from sunshine.accounts.models import ApiToken, User
 from sunshine.authz import STAFF_ROLES, Permission, Role, requires
 from sunshine.clocks.views import admin_body
 from sunshine.extensions import db
@@ -37,6 +37,7 @@ def index():
         staff=staff,
         reached_units=reached_units,
         managed={person.id for person in staff if reach.staff_only_within(person, reached_units)},
+        tokens=accounts.api_tokens_of([person.id for person in staff]),
     )
 
 
@@ -82,6 +83,28 @@ def toggle_active(user_id: int):
     else:
         flash(f"{user.full_name} is now {'active' if user.active else 'switched off'}.", "success")
     return redirect(url_for("admin.index"))
+
+
+@bp.route("/api-tokens/<int:token_id>/revoke", methods=["POST"])
+@requires(Permission.MANAGE_STAFF)
+def revoke_api_token(token_id: int):
+    from flask_wtf import FlaskForm
+
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    token = db.session.get(ApiToken, token_id)
+    if token is None or not reach.manages(current_user, token.user):
+        abort(404)
+    try:
+        accounts.revoke_api_token(current_user, token.id)
+    except accounts.AccountError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(
+            f"The token “{token.name}” of {token.user.full_name} is revoked: the API now refuses it.",
+            "success",
+        )
+    return redirect(url_for("admin.index", _anchor="api-tokens"))
 
 
 def _cents(label: str, dollars: Decimal) -> int:

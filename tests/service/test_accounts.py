@@ -207,3 +207,51 @@ def test_an_administrator_role_without_a_unit_reaches_no_body(app_ctx, factories
     assert reach.body_ids(unitless, Permission.MANAGE_STAFF) == set()
     with pytest.raises(accounts.AccountError, match="public body"):
         accounts.set_active(unitless, clerk, False)
+
+
+def test_revoking_an_api_token_is_audited_and_happens_once(app_ctx, factories) -> None:
+    admin = factories.user(Role.ADMINISTRATOR)
+    clerk = factories.user(Role.CUSTODIAN)
+    token = accounts.find_api_token(accounts.create_api_token(None, clerk, "case export"))
+    accounts.revoke_api_token(admin, token.id)
+    assert token.revoked_at is not None
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "api_token.revoked")).one()
+    assert (event.actor_id, event.object_id) == (admin.id, str(clerk.id))
+    assert event.details == {"token_id": token.id, "name": "case export", "reason": "revoked"}
+    with pytest.raises(accounts.AccountError, match="already revoked"):
+        accounts.revoke_api_token(admin, token.id)
+    with pytest.raises(accounts.AccountError, match="No API token has the number 999"):
+        accounts.revoke_api_token(admin, 999)
+
+
+def test_an_api_token_is_revoked_by_its_holder_or_their_administrator_only(app_ctx, factories) -> None:
+    clerk = factories.user(Role.CUSTODIAN)
+    factories.unit("CLERK", body="county")
+    county_admin = factories.user(Role.ADMINISTRATOR, unit="CLERK")
+    colleague = factories.user(Role.CUSTODIAN)
+    first, second = (
+        accounts.find_api_token(accounts.create_api_token(None, clerk, name)) for name in ("one", "two")
+    )
+    for stranger in (county_admin, colleague):
+        with pytest.raises(accounts.AccountError, match="public body you do not administer"):
+            accounts.revoke_api_token(stranger, first.id)
+    assert first.revoked_at is None
+    accounts.revoke_api_token(clerk, first.id)
+    accounts.revoke_api_token(None, second.id, actor_kind="cli")
+    assert first.revoked_at and second.revoked_at
+
+
+def test_switching_an_account_off_revokes_its_live_tokens(app_ctx, factories) -> None:
+    admin = factories.user(Role.ADMINISTRATOR)
+    clerk = factories.user(Role.CUSTODIAN)
+    live, dead = (
+        accounts.find_api_token(accounts.create_api_token(None, clerk, name)) for name in ("live", "dead")
+    )
+    accounts.revoke_api_token(clerk, dead.id)
+    accounts.set_active(admin, clerk, False)
+    assert live.revoked_at is not None
+    revoked = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "api_token.revoked")).all()
+    assert [(e.details["token_id"], e.details["reason"]) for e in revoked] == [
+        (dead.id, "revoked"),
+        (live.id, "account switched off"),
+    ]

@@ -223,3 +223,36 @@ def test_staff_of_both_bodies_are_listed_but_switched_only_by_an_administrator_o
     assert client.get(f"/admin/calendar?body={county}").status_code == 200
     switched = client.submit(f"/admin/staff/{county_clerk.id}/active", page="/admin/", follow_redirects=True)
     assert "is now switched off" in switched.get_data(as_text=True)
+
+
+def test_admin_page_lists_staff_tokens_and_revokes_one(app, client, factories) -> None:
+    _admin_client(client, factories)
+    clerk = factories.user(Role.CUSTODIAN)
+    token = accounts.create_api_token(None, clerk, "case export")
+    client.get("/api/v1/staff/requests", headers={"Authorization": f"Bearer {token}"})
+    with app.app_context():
+        token_id = accounts.find_api_token(token).id
+    html = client.get("/admin/").get_data(as_text=True)
+    assert f"case export (number {token_id})" in html and "Live" in html and "Never" not in html
+    assert token not in html
+    assert client.post(f"/admin/api-tokens/{token_id}/revoke").status_code == 400  # no CSRF token
+    revoked = client.submit(f"/admin/api-tokens/{token_id}/revoke", page="/admin/", follow_redirects=True)
+    page = revoked.get_data(as_text=True)
+    assert "“case export” of Test Custodian of records is revoked" in page and "Revoked " in page
+    assert (
+        client.get("/api/v1/staff/requests", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    )
+    again = client.submit(f"/admin/api-tokens/{token_id}/revoke", page="/admin/", follow_redirects=True)
+    assert "already revoked" in again.get_data(as_text=True)
+
+
+def test_another_bodys_tokens_are_neither_listed_nor_revoked(app, client, factories) -> None:
+    _, _, county_clerk = _city_admin_and_county(client, factories)
+    token = accounts.create_api_token(None, county_clerk, "county export")
+    with app.app_context():
+        token_id = accounts.find_api_token(token).id
+    assert "county export" not in client.get("/admin/").get_data(as_text=True)
+    assert client.submit(f"/admin/api-tokens/{token_id}/revoke", page="/admin/").status_code == 404
+    assert client.submit("/admin/api-tokens/999999/revoke", page="/admin/").status_code == 404
+    with app.app_context():
+        assert accounts.find_api_token(token).revoked_at is None
