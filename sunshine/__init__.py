@@ -137,7 +137,13 @@ def _register_case_types() -> None:
 
 def _register_cli(app: Flask) -> None:
     from sunshine.audit.cli import audit_cli
-    from sunshine.cli import create_api_token_command, create_staff_command, seed_demo_command, serve_command
+    from sunshine.cli import (
+        create_api_token_command,
+        create_staff_command,
+        revoke_api_token_command,
+        seed_demo_command,
+        serve_command,
+    )
     from sunshine.clocks.cli import deadlines_cli
 
     app.cli.add_command(audit_cli)
@@ -145,6 +151,7 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_staff_command)
     app.cli.add_command(create_api_token_command)
+    app.cli.add_command(revoke_api_token_command)
     app.cli.add_command(serve_command)
 
 

@@ -17,6 +17,7 @@ from werkzeug.serving import run_simple
 from sunshine.accounts import services as accounts
 from sunshine.authz import STAFF_ROLES, Role
 from sunshine.extensions import db
+from sunshine.ids import MAX_ID
 from sunshine.jobs.processes import stop_process, worker_command
 from sunshine.units.models import PublicBody
 from sunshine.units.services import unit_by_code
@@ -80,7 +81,28 @@ def create_api_token_command(email: str, name: str) -> None:
         token = accounts.create_api_token(None, user, name, actor_kind="cli")
     except accounts.AccountError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"API token for {name} (shown once; store it in the integration's secrets):\n{token}")
+    number = accounts.find_api_token(token).id
+    click.echo(
+        f"API token number {number} for {name} (shown once; store it in the integration's secrets):\n{token}"
+    )
+
+
+@click.command("revoke-api-token")
+@click.option(
+    "--id",
+    "token_id",
+    type=click.IntRange(1, MAX_ID),
+    required=True,
+    help="The token's number, as creation printed it.",
+)
+@with_appcontext
+def revoke_api_token_command(token_id: int) -> None:
+    """Revoke a staff API token for good; the API refuses it from then on."""
+    try:
+        token = accounts.revoke_api_token(None, token_id, actor_kind="cli")
+    except accounts.AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Revoked API token number {token.id} ({token.name}).")
 
 
 @click.command("serve")

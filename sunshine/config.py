@@ -100,7 +100,9 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI")
         or (redis_url if env.get("REDIS_URL") else "memory://"),
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "5 per minute; 30 per hour"),
+        # Failed sign-ins per account from unknown browsers, and per known browser (device cookie).
         "LOGIN_ACCOUNT_RATE_LIMIT": env.get("LOGIN_ACCOUNT_RATE_LIMIT", "10 per hour"),
+        "DEVICE_COOKIE_MAX_AGE": int(env.get("DEVICE_COOKIE_MAX_AGE", 180 * 24 * 3600)),
         "ACCOUNT_FORM_RATE_LIMIT": env.get("ACCOUNT_FORM_RATE_LIMIT", "10 per hour"),
         "EMAIL_TOKEN_MAX_AGE": int(env.get("EMAIL_TOKEN_MAX_AGE", 48 * 3600)),
         "PASSWORD_RESET_MAX_AGE": int(env.get("PASSWORD_RESET_MAX_AGE", 3600)),

@@ -65,18 +65,22 @@ class Factories:
         )
         return filed
 
-    def unit(self, code: str = "RECORDS", name: str | None = None) -> Unit:
+    def unit(self, code: str = "RECORDS", name: str | None = None, *, body: str | None = None) -> Unit:
+        """The unit with ``code``, made if new: in the body whose slug is ``body`` (made if new),
+        else in the first body there is."""
         if code in self._units:
             return self._units[code]
         existing = units.unit_by_code(code)
         if existing is not None:
             self._units[code] = existing
             return existing
-        body = db.session.query(units.PublicBody).first() or units.create_body(None, "Test City", "test")
+        bodies = db.session.query(units.PublicBody)
+        home = bodies.filter_by(slug=body).first() if body else bodies.first()
+        home = home or units.create_body(None, f"{(body or 'test').title()} City", body or "test")
         department = (
-            body.departments[0]
-            if body.departments
-            else units.create_department(None, body, "Police Department")
+            home.departments[0]
+            if home.departments
+            else units.create_department(None, home, "Police Department")
         )
         unit = units.create_unit(None, department, name or code.title(), code)
         db.session.commit()

@@ -12,7 +12,7 @@ from flask import current_app, render_template
 from sqlalchemy import select
 
 from sunshine.accounts import passwords, tokens
-from sunshine.accounts.models import RoleAssignment, User
+from sunshine.accounts.models import ApiToken, RoleAssignment, User
 from sunshine.audit.services import record
 from sunshine.authz import Role
 from sunshine.crypto import cipher
@@ -20,7 +20,8 @@ from sunshine.extensions import db
 from sunshine.links import external_url
 from sunshine.notifications.services import queue_email
 from sunshine.timeutil import utcnow
-from sunshine.units.models import Unit
+from sunshine.units import reach
+from sunshine.units.models import Department, Unit
 
 
 class AccountError(ValueError):
@@ -57,8 +58,18 @@ def _new_user(email: str, full_name: str, password: str | None) -> User:
 # ---- requesters --------------------------------------------------------------------------
 
 
-def register_requester(email: str, full_name: str, password: str) -> User:
-    """Create an unconfirmed requester account and email a confirmation link."""
+def register_requester(email: str, full_name: str, password: str) -> User | None:
+    """Create an unconfirmed requester account and email a confirmation link.
+
+    An address that already has an account gets no second one: its owner is emailed a notice
+    instead and None is returned. The caller answers both the same way, so the form never
+    tells a stranger which addresses have accounts.
+    """
+    _check_password(password)
+    existing = find_by_email(email)
+    if existing is not None:
+        _tell_owner_of_repeat_registration(existing, password)
+        return None
     user = _new_user(email, full_name, password)
     user.role_assignments.append(RoleAssignment(role=Role.REQUESTER))
     db.session.flush()
@@ -66,6 +77,26 @@ def register_requester(email: str, full_name: str, password: str) -> User:
     _send_confirmation(user)
     db.session.commit()
     return user
+
+
+def _tell_owner_of_repeat_registration(user: User, password: str) -> None:
+    # Hashed and thrown away: a new account's hash takes time, and so must this answer.
+    passwords.hash_password(password)
+    if user.active:  # a switched-off account is told nothing, as for a password reset
+        body = render_template(
+            "email/already_registered.txt",
+            user=user,
+            sign_in_link=external_url("accounts.login"),
+            reset_link=external_url("accounts.forgot_password"),
+        )
+        queue_email(
+            user.email,
+            "Someone tried to register with your email address",
+            body,
+            kind="account.already_registered",
+        )
+    record(None, "account.registration_repeated", user)
+    db.session.commit()
 
 
 def _send_confirmation(user: User) -> None:
@@ -207,10 +238,13 @@ def create_staff(
     """Create a staff account with one role in one unit.
 
     Without ``password`` the person is emailed a link to set their own (the admin
-    page path); with it (the CLI path) the account can sign in at once.
+    page path); with it (the CLI path) the account can sign in at once. An administrator
+    (``actor``) creates staff only in the bodies they reach (sunshine.units.reach).
     """
     if not role.is_staff:
         raise AccountError("Staff accounts need a staff role.")
+    if actor is not None and not reach.reaches_unit(actor, unit):
+        raise AccountError(_OUTSIDE_REACH)
     user = _new_user(email, full_name, password)
     user.email_confirmed_at = utcnow() if password is not None else None
     user.role_assignments.append(RoleAssignment(role=role, unit_id=unit.id))
@@ -228,9 +262,21 @@ def create_staff(
     return user
 
 
+_OUTSIDE_REACH = "Choose a unit of a public body you administer."
+_NOT_YOURS = "This person is staff of a public body you do not administer: ask that body's administrator."
+
+
 def grant_role(actor: User | None, user: User, role: Role, unit: Unit | None) -> RoleAssignment:
+    """Give ``user`` ``role`` in ``unit``. An administrator grants only in units of the bodies
+    they reach, and only to people who are not staff elsewhere; the command line (no actor)
+    grants anywhere."""
     if role.is_staff and unit is None:
         raise AccountError("A staff role is held in a unit: choose one.")
+    if actor is not None:
+        if unit is not None and not reach.reaches_unit(actor, unit):
+            raise AccountError(_OUTSIDE_REACH)
+        if user.is_staff and not reach.manages(actor, user):
+            raise AccountError(_NOT_YOURS)
     if any(a.role == role and a.unit_id == (unit.id if unit else None) for a in user.role_assignments):
         raise AccountError("This person already holds that role in that unit.")
     assignment = RoleAssignment(role=role, unit_id=unit.id if unit else None)
@@ -242,19 +288,32 @@ def grant_role(actor: User | None, user: User, role: Role, unit: Unit | None) ->
 
 
 def set_active(actor: User, user: User, active: bool) -> None:
+    """Switch an account on or off, ending its sessions. Staff are switched only by an
+    administrator who manages them (every staff role in a body the actor reaches)."""
     if user.id == actor.id and not active:
         raise AccountError("You cannot switch off your own account.")
+    if user.is_staff and not reach.manages(actor, user):
+        raise AccountError(_NOT_YOURS)
     user.active = active
     user.session_version += 1
     record(actor, "account.activated" if active else "account.deactivated", user)
+    if not active:  # for good: switching the account back on does not bring its tokens back
+        for token in live_api_tokens(user):
+            _revoke(actor, token, reason="account switched off")
     db.session.commit()
 
 
-def staff_members() -> list[User]:
+def staff_members(body_ids: set[int]) -> list[User]:
+    """People holding a staff role in a unit of any of ``body_ids``."""
     staff_roles = [r for r in Role if r.is_staff]
     return list(
         db.session.scalars(
-            select(User).join(User.role_assignments).where(RoleAssignment.role.in_(staff_roles)).distinct()
+            select(User)
+            .join(User.role_assignments)
+            .join(RoleAssignment.unit)
+            .join(Unit.department)
+            .where(RoleAssignment.role.in_(staff_roles), Department.body_id.in_(body_ids))
+            .distinct()
         )
     )
 
@@ -292,8 +351,6 @@ def create_api_token(actor: User | None, user: User, name: str, actor_kind: str 
     """Issue a token for ``user`` (staff only); returns it once, stores only its hash."""
     import secrets
 
-    from sunshine.accounts.models import ApiToken
-
     if not user.is_staff:
         raise AccountError("API tokens are for staff accounts.")
     if not name.strip():
@@ -313,15 +370,63 @@ def create_api_token(actor: User | None, user: User, name: str, actor_kind: str 
     return token
 
 
-def user_for_api_token(token: str) -> User | None:
-    """The active staff member a live token belongs to, noting its use; None otherwise."""
-    from sunshine.accounts.models import ApiToken
-
+def find_api_token(token: str) -> ApiToken | None:
+    """The stored row of ``token``, live or revoked, found by its hash."""
     if not token.startswith(API_TOKEN_PREFIX):
         return None
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
+    return db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
+
+
+def user_for_api_token(token: str) -> User | None:
+    """The active staff member a live token belongs to, noting its use; None otherwise."""
+    row = find_api_token(token)
     if row is None or row.revoked_at is not None or not row.user.active:
         return None
     row.last_used_at = utcnow()
     db.session.commit()
     return row.user
+
+
+def revoke_api_token(actor: User | None, token_id: int, actor_kind: str | None = None) -> ApiToken:
+    """Revoke a token for good: from the next call, the API answers it 401.
+
+    Its holder may revoke it, and so may an administrator who manages the holder
+    (sunshine.units.reach); the command line (no actor) revokes any.
+    """
+    token = db.session.get(ApiToken, token_id)
+    if token is None:
+        raise AccountError(f"No API token has the number {token_id}.")
+    if actor is not None and actor.id != token.user_id and not reach.manages(actor, token.user):
+        raise AccountError(_NOT_YOURS)
+    if token.revoked_at is not None:
+        raise AccountError(f"The token “{token.name}” was already revoked on {token.revoked_at:%-d %b %Y}.")
+    _revoke(actor, token, reason="revoked", actor_kind=actor_kind)
+    db.session.commit()
+    return token
+
+
+def _revoke(actor: User | None, token: ApiToken, *, reason: str, actor_kind: str | None = None) -> None:
+    token.revoked_at = utcnow()
+    record(
+        actor,
+        "api_token.revoked",
+        token.user,
+        details={"token_id": token.id, "name": token.name, "reason": reason},
+        actor_kind=actor_kind,
+    )
+
+
+def live_api_tokens(user: User) -> list[ApiToken]:
+    return list(
+        db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)))
+    )
+
+
+def api_tokens_of(user_ids: list[int]) -> list[ApiToken]:
+    """Every token, live or revoked, of the people in ``user_ids``: never the tokens themselves,
+    which are not stored, only their names and dates."""
+    return list(
+        db.session.scalars(
+            select(ApiToken).where(ApiToken.user_id.in_(user_ids)).order_by(ApiToken.user_id, ApiToken.id)
+        )
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from sunshine.accounts import forms, services
+from sunshine.accounts import devices, forms, services
 from sunshine.accounts.tokens import TokenError
 from sunshine.authz import Permission, can
 from sunshine.crypto import cipher
@@ -20,8 +20,16 @@ def _failed(response) -> bool:
 
 
 def _account_key() -> str:
-    """Rate-limit key for the account being tried, so one address is not guessed from many IPs."""
-    return "acct:" + cipher().blind_index(request.form.get("email", ""))
+    """Rate-limit key for the account being tried, so one address is not guessed from many IPs.
+
+    A browser that signed in to that account before (a valid device cookie for it) is keyed on
+    its own, so strangers' failures lock out strangers' browsers and never the owner's.
+    """
+    email = request.form.get("email", "")
+    nonce = devices.device_nonce(request.cookies.get(devices.COOKIE_NAME), email)
+    if nonce is not None:
+        return "dev:" + nonce
+    return "acct:" + cipher().blind_index(email)
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -84,7 +92,9 @@ def login():
             # a value planted by someone else) carries over into the signed-in one.
             session.clear()
             login_user(result.user)
-            return redirect(safe_next(request.args.get("next")) or _home_for(result.user))
+            response = redirect(safe_next(request.args.get("next")) or _home_for(result.user))
+            devices.remember_device(response, result.user.email_index)
+            return response
         error = result.error
     status = 401 if error else 400 if form.errors else 200
     return render_template("accounts/login.html", form=form, error=error), status

@@ -10,13 +10,14 @@ from wtforms.fields.choices import SelectChoice
 
 from sunshine.accounts import services as accounts
 from sunshine.accounts.forms import StaffForm
-from sunshine.accounts.models import User
+from sunshine.accounts.models import ApiToken, User
 from sunshine.authz import STAFF_ROLES, Permission, Role, requires
 from sunshine.clocks.views import admin_body
 from sunshine.extensions import db
 from sunshine.records import fee_settings
 from sunshine.records.fees import FeeError
 from sunshine.records.forms import FeeScheduleForm
+from sunshine.units import reach
 from sunshine.units import services as units
 from sunshine.units.models import Unit
 
@@ -26,16 +27,26 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @bp.route("/")
 @requires(Permission.MANAGE_UNITS)
 def index():
-    staff = accounts.staff_members()
+    """The bodies the administrator reaches (sunshine.units.reach), their units and staff."""
+    staff = accounts.staff_members(reach.body_ids(current_user, Permission.MANAGE_STAFF))
     accounts.record_staff_list_view(current_user, [person.id for person in staff])
-    return render_template("admin/index.html", bodies=units.bodies_with_units(), staff=staff)
+    reached_units = reach.unit_ids(current_user, Permission.MANAGE_STAFF)
+    return render_template(
+        "admin/index.html",
+        bodies=units.bodies_with_units(reach.body_ids(current_user, Permission.MANAGE_UNITS)),
+        staff=staff,
+        reached_units=reached_units,
+        managed={person.id for person in staff if reach.staff_only_within(person, reached_units)},
+        tokens=accounts.api_tokens_of([person.id for person in staff]),
+    )
 
 
 @bp.route("/staff/new", methods=["GET", "POST"])
 @requires(Permission.MANAGE_STAFF)
 def new_staff():
     form = StaffForm()
-    form.unit_id.choices = [SelectChoice(u.id, u.full_name) for u in units.active_units()]
+    reached = reach.body_ids(current_user, Permission.MANAGE_STAFF)
+    form.unit_id.choices = [SelectChoice(u.id, u.full_name) for u in units.active_units(reached)]
     form.role.choices = [SelectChoice(r.value, r.label) for r in STAFF_ROLES]
     if form.validate_on_submit():
         unit = db.session.get(Unit, form.unit_id.data)
@@ -63,8 +74,8 @@ def toggle_active(user_id: int):
     if not FlaskForm().validate_on_submit():
         abort(400)
     user = db.session.get(User, user_id)
-    if user is None or not user.is_staff:
-        abort(404)
+    if user is None or not reach.manages(current_user, user):
+        abort(404)  # someone else's staff are not ours to show exist
     try:
         accounts.set_active(current_user, user, not user.active)
     except accounts.AccountError as exc:
@@ -72,6 +83,28 @@ def toggle_active(user_id: int):
     else:
         flash(f"{user.full_name} is now {'active' if user.active else 'switched off'}.", "success")
     return redirect(url_for("admin.index"))
+
+
+@bp.route("/api-tokens/<int:token_id>/revoke", methods=["POST"])
+@requires(Permission.MANAGE_STAFF)
+def revoke_api_token(token_id: int):
+    from flask_wtf import FlaskForm
+
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    token = db.session.get(ApiToken, token_id)
+    if token is None or not reach.manages(current_user, token.user):
+        abort(404)
+    try:
+        accounts.revoke_api_token(current_user, token.id)
+    except accounts.AccountError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(
+            f"The token “{token.name}” of {token.user.full_name} is revoked: the API now refuses it.",
+            "success",
+        )
+    return redirect(url_for("admin.index", _anchor="api-tokens"))
 
 
 def _cents(label: str, dollars: Decimal) -> int:

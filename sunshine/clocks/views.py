@@ -16,7 +16,8 @@ from sunshine.clocks.policies import DEFAULT_POLICIES, ClockKind
 from sunshine.clocks.services import ClockError, local_today
 from sunshine.extensions import db
 from sunshine.ids import as_id
-from sunshine.units.models import Department, PublicBody, Unit
+from sunshine.units import reach
+from sunshine.units.models import PublicBody, Unit
 
 bp = Blueprint("deadlines", __name__)
 
@@ -64,15 +65,18 @@ def queue():
 
 
 def admin_body() -> PublicBody:
-    """The body an administrator's page is about: ``?body=``, else the body of their units."""
-    body_id = as_id(request.args["body"]) if "body" in request.args else None
-    if "body" in request.args and body_id is None:
-        abort(404)
-    if body_id is None:
-        unit_ids = units_where(current_user, Permission.MANAGE_UNITS)
-        body_id = db.session.scalar(
-            select(Department.body_id).join(Unit).where(Unit.id.in_(unit_ids)).limit(1)
-        )
+    """The body an administrator's page is about: ``?body=``, else the first body they reach.
+
+    Only bodies they reach (sunshine.units.reach) are found: any other ``?body=`` is a 404,
+    the same as a body that does not exist.
+    """
+    reached = reach.body_ids(current_user, Permission.MANAGE_UNITS)
+    if "body" in request.args:
+        body_id = as_id(request.args["body"])
+        if body_id not in reached:
+            abort(404)
+    else:
+        body_id = min(reached, default=None)
     body = db.session.get(PublicBody, body_id) if body_id else None
     if body is None:
         abort(404)

@@ -10,25 +10,24 @@ from sunshine.extensions import db
 from sunshine.units.models import Department, PublicBody, Unit
 
 
-def bodies_with_units() -> list[PublicBody]:
+def bodies_with_units(body_ids: set[int]) -> list[PublicBody]:
+    """The bodies among ``body_ids``, their departments and units loaded."""
     return list(
         db.session.scalars(
             select(PublicBody)
+            .where(PublicBody.id.in_(body_ids))
             .options(selectinload(PublicBody.departments).selectinload(Department.units))
             .order_by(PublicBody.name)
         )
     )
 
 
-def active_units() -> list[Unit]:
-    return list(
-        db.session.scalars(
-            select(Unit)
-            .join(Unit.department)
-            .where(Unit.active.is_(True))
-            .order_by(Department.name, Unit.name)
-        )
-    )
+def active_units(body_ids: set[int] | None = None) -> list[Unit]:
+    """Open units, of the bodies in ``body_ids`` when given, else of every body."""
+    query = select(Unit).join(Unit.department).where(Unit.active.is_(True))
+    if body_ids is not None:
+        query = query.where(Department.body_id.in_(body_ids))
+    return list(db.session.scalars(query.order_by(Department.name, Unit.name)))
 
 
 def unit_by_code(code: str) -> Unit | None:

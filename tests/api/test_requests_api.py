@@ -152,6 +152,29 @@ def test_api_tokens_are_for_staff_and_stored_only_as_hashes(factories) -> None:
     assert token not in stored and accounts.user_for_api_token(token) is not None
 
 
+def test_a_revoked_staff_token_is_refused_with_401(client, factories, records_unit) -> None:
+    custodian = factories.user(Role.CUSTODIAN)
+    token = accounts.create_api_token(None, custodian, "case export")
+    kept = accounts.create_api_token(None, custodian, "inbox")
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/staff/requests", headers=headers).status_code == 200
+    accounts.revoke_api_token(custodian, accounts.find_api_token(token).id)
+    refused = client.get("/api/v1/staff/requests", headers=headers)
+    assert refused.status_code == 401 and refused.json["error"]["status"] == 401
+    assert (
+        client.get("/api/v1/staff/requests", headers={"Authorization": f"Bearer {kept}"}).status_code == 200
+    )
+
+
+def test_switching_a_staff_account_off_revokes_its_tokens_for_good(client, factories, records_unit) -> None:
+    admin = factories.user(Role.ADMINISTRATOR)
+    custodian = factories.user(Role.CUSTODIAN)
+    headers = {"Authorization": f"Bearer {accounts.create_api_token(None, custodian, 'case export')}"}
+    accounts.set_active(admin, custodian, False)
+    accounts.set_active(admin, custodian, True)
+    assert client.get("/api/v1/staff/requests", headers=headers).status_code == 401
+
+
 def test_openapi_document_describes_every_route(client) -> None:
     spec = client.get("/api/v1/openapi.json").json
     assert spec["openapi"].startswith("3.")

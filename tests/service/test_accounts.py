@@ -48,11 +48,32 @@ def test_email_and_name_are_encrypted_at_rest(app_ctx) -> None:
     assert "secret" not in (outbox.recipient + outbox.body).lower()
 
 
-def test_the_same_email_cannot_register_twice_in_any_case(app_ctx) -> None:
-    accounts.register_requester("twice@example.org", "A", PASSWORD)
-    with pytest.raises(accounts.AccountError, match="already exists"):
-        accounts.register_requester("Twice@Example.org", "B", PASSWORD)
+def test_registering_an_address_again_in_any_case_makes_no_account_and_tells_its_owner(app_ctx) -> None:
+    first = accounts.register_requester("twice@example.org", "A", PASSWORD)
+    assert accounts.register_requester("Twice@Example.org", "B", "another long password") is None
     assert db.session.scalar(select(db.func.count(User.id))) == 1
+    assert db.session.get(User, first.id).full_name == "A"
+    notice = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.kind == "account.already_registered")
+    ).one()
+    assert notice.recipient == "twice@example.org"
+    assert _actions() == ["account.registered", "account.registration_repeated"]
+
+
+def test_a_switched_off_account_is_not_emailed_about_a_repeat_registration(app_ctx, factories) -> None:
+    admin = factories.user(Role.ADMINISTRATOR)
+    requester = factories.user()
+    accounts.set_active(admin, requester, False)
+    assert accounts.register_requester(requester.email, "X", PASSWORD) is None
+    kinds = db.session.scalars(select(OutboxMessage.kind))
+    assert "account.already_registered" not in set(kinds)
+
+
+def test_a_short_password_is_refused_whether_or_not_the_address_is_taken(app_ctx, factories) -> None:
+    taken = factories.user()
+    for email in (taken.email, "free@example.org"):
+        with pytest.raises(accounts.AccountError, match="12 characters"):
+            accounts.register_requester(email, "A", "short")
 
 
 def test_short_passwords_are_refused_and_nothing_is_saved(app_ctx) -> None:
@@ -144,3 +165,93 @@ def test_a_switched_off_account_cannot_sign_in_and_loses_its_sessions(app_ctx, f
     assert "switched off" in accounts.authenticate(clerk.email, PASSWORD).error
     with pytest.raises(accounts.AccountError, match="your own"):
         accounts.set_active(admin, admin, False)
+
+
+def test_an_administrator_acts_only_on_staff_and_units_of_their_own_body(app_ctx, factories) -> None:
+    admin = factories.user(Role.ADMINISTRATOR)
+    county_unit = factories.unit("CLERK", "County Clerk", body="county")
+    county_clerk = factories.user(Role.CUSTODIAN, unit="CLERK")
+    city_clerk = factories.user(Role.CUSTODIAN)
+    refusals = (
+        lambda: accounts.set_active(admin, county_clerk, False),
+        lambda: accounts.grant_role(admin, county_clerk, Role.UNIT_REVIEWER, factories.unit()),
+        lambda: accounts.grant_role(admin, city_clerk, Role.UNIT_REVIEWER, county_unit),
+        lambda: accounts.create_staff(
+            admin, email="new@example.org", full_name="N", unit=county_unit, role=Role.CUSTODIAN
+        ),
+    )
+    for refused in refusals:
+        with pytest.raises(accounts.AccountError, match="public body"):
+            refused()
+        db.session.rollback()
+    assert (
+        county_clerk.active
+        and county_clerk.roles == {Role.CUSTODIAN}
+        and city_clerk.roles == {Role.CUSTODIAN}
+    )
+    assert accounts.find_by_email("new@example.org") is None
+    accounts.grant_role(admin, city_clerk, Role.UNIT_REVIEWER, factories.unit())
+    accounts.set_active(admin, city_clerk, False)
+    assert city_clerk.roles == {Role.CUSTODIAN, Role.UNIT_REVIEWER} and not city_clerk.active
+
+
+def test_an_administrator_role_without_a_unit_reaches_no_body(app_ctx, factories) -> None:
+    from sunshine.accounts.models import RoleAssignment
+    from sunshine.authz import Permission
+    from sunshine.units import reach
+
+    clerk = factories.user(Role.CUSTODIAN)
+    unitless = factories.user()
+    unitless.role_assignments.append(RoleAssignment(role=Role.ADMINISTRATOR, unit_id=None))
+    db.session.commit()
+    assert reach.body_ids(unitless, Permission.MANAGE_STAFF) == set()
+    with pytest.raises(accounts.AccountError, match="public body"):
+        accounts.set_active(unitless, clerk, False)
+
+
+def test_revoking_an_api_token_is_audited_and_happens_once(app_ctx, factories) -> None:
+    admin = factories.user(Role.ADMINISTRATOR)
+    clerk = factories.user(Role.CUSTODIAN)
+    token = accounts.find_api_token(accounts.create_api_token(None, clerk, "case export"))
+    accounts.revoke_api_token(admin, token.id)
+    assert token.revoked_at is not None
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "api_token.revoked")).one()
+    assert (event.actor_id, event.object_id) == (admin.id, str(clerk.id))
+    assert event.details == {"token_id": token.id, "name": "case export", "reason": "revoked"}
+    with pytest.raises(accounts.AccountError, match="already revoked"):
+        accounts.revoke_api_token(admin, token.id)
+    with pytest.raises(accounts.AccountError, match="No API token has the number 999"):
+        accounts.revoke_api_token(admin, 999)
+
+
+def test_an_api_token_is_revoked_by_its_holder_or_their_administrator_only(app_ctx, factories) -> None:
+    clerk = factories.user(Role.CUSTODIAN)
+    factories.unit("CLERK", body="county")
+    county_admin = factories.user(Role.ADMINISTRATOR, unit="CLERK")
+    colleague = factories.user(Role.CUSTODIAN)
+    first, second = (
+        accounts.find_api_token(accounts.create_api_token(None, clerk, name)) for name in ("one", "two")
+    )
+    for stranger in (county_admin, colleague):
+        with pytest.raises(accounts.AccountError, match="public body you do not administer"):
+            accounts.revoke_api_token(stranger, first.id)
+    assert first.revoked_at is None
+    accounts.revoke_api_token(clerk, first.id)
+    accounts.revoke_api_token(None, second.id, actor_kind="cli")
+    assert first.revoked_at and second.revoked_at
+
+
+def test_switching_an_account_off_revokes_its_live_tokens(app_ctx, factories) -> None:
+    admin = factories.user(Role.ADMINISTRATOR)
+    clerk = factories.user(Role.CUSTODIAN)
+    live, dead = (
+        accounts.find_api_token(accounts.create_api_token(None, clerk, name)) for name in ("live", "dead")
+    )
+    accounts.revoke_api_token(clerk, dead.id)
+    accounts.set_active(admin, clerk, False)
+    assert live.revoked_at is not None
+    revoked = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "api_token.revoked")).all()
+    assert [(e.details["token_id"], e.details["reason"]) for e in revoked] == [
+        (dead.id, "revoked"),
+        (live.id, "account switched off"),
+    ]

@@ -6,6 +6,7 @@ import re
 
 from sqlalchemy import select
 
+from sunshine.accounts.models import User
 from sunshine.extensions import db
 from sunshine.notifications.models import OutboxMessage
 from tests.factories import PASSWORD
@@ -35,6 +36,32 @@ def test_a_requester_registers_confirms_and_signs_in(app, client) -> None:
     client.sign_in("pat@example.org", PASSWORD)
     profile = client.get("/account/").get_data(as_text=True)
     assert "Pat Public" in profile and "Requester" in profile
+
+
+def test_registering_a_taken_address_looks_like_a_new_one_and_tells_its_owner(app, client, factories) -> None:
+    owner = factories.user(email="owner@example.org")
+    answers = []
+    for email in ("owner@example.org", "someone.new@example.org"):
+        form = {"full_name": "Someone", "email": email, "password": PASSWORD, "confirm": PASSWORD}
+        response = client.submit("/account/register", form)
+        page = client.get(response.location)
+        answers.append((response.status_code, response.location, page.get_data(as_text=True)))
+    assert answers[0] == answers[1]
+    assert answers[0][:2] == (302, "/account/check-email")
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count(User.id))) == 2
+        notices = db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == "account.already_registered")
+        ).all()
+        confirmations = db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == "account.confirm_email")
+        ).all()
+    assert [n.recipient for n in notices] == [owner.email]
+    assert "Someone tried to create" in notices[0].body
+    assert "https://records.example.gov/account/login" in notices[0].body
+    assert "https://records.example.gov/account/forgot" in notices[0].body
+    assert [c.recipient for c in confirmations].count(owner.email) == 1  # from the first registration
+    client.sign_in(owner.email, PASSWORD)  # the owner's account is as it was
 
 
 def test_registration_errors_are_shown_with_400_and_nothing_saved(app, client) -> None:
@@ -96,6 +123,96 @@ def test_one_account_is_locked_even_when_guesses_come_from_many_addresses(app, c
             ).status_code
         )
     assert statuses == [401] * 10 + [429]
+
+
+def _sign_in_from(browser, email: str, password: str, address: str):
+    token = browser.csrf_token("/account/login")
+    return browser.post(
+        "/account/login",
+        data={"email": email, "password": password, "csrf_token": token},
+        environ_base={"REMOTE_ADDR": address},
+    )
+
+
+def _lock_out_by_strangers(app, email: str):
+    """Ten wrong guesses for ``email`` from ten addresses, in a browser that never signed in."""
+    stranger = app.test_client()
+    statuses = [_sign_in_from(stranger, email, "guess", f"10.0.0.{n}").status_code for n in range(10)]
+    assert statuses == [401] * 10
+    assert _sign_in_from(stranger, email, "guess", "10.0.0.99").status_code == 429
+    return stranger
+
+
+def test_strangers_guessing_an_account_do_not_lock_out_its_owners_browser(app, client, factories) -> None:
+    owner = factories.user()
+    client.sign_in(owner.email, PASSWORD)
+    client.submit("/account/logout", page="/")
+    stranger = _lock_out_by_strangers(app, owner.email)
+    assert _sign_in_from(client, owner.email, PASSWORD, "192.0.2.7").status_code == 302
+    assert _sign_in_from(stranger, owner.email, PASSWORD, "192.0.2.8").status_code == 429
+    fresh_browser = app.test_client()
+    assert _sign_in_from(fresh_browser, owner.email, PASSWORD, "192.0.2.9").status_code == 429
+
+
+def test_a_known_browser_has_its_own_allowance_of_failures(app, client, factories) -> None:
+    owner = factories.user()
+    client.sign_in(owner.email, PASSWORD)
+    client.submit("/account/logout", page="/")
+    statuses = [_sign_in_from(client, owner.email, "wrong", f"10.1.0.{n}").status_code for n in range(11)]
+    assert statuses == [401] * 10 + [429]
+    assert _sign_in_from(app.test_client(), owner.email, PASSWORD, "10.1.1.1").status_code == 302
+
+
+def test_a_forged_or_another_accounts_device_cookie_gives_no_allowance(app, client, factories) -> None:
+    from itsdangerous import URLSafeTimedSerializer
+
+    from sunshine.accounts.devices import COOKIE_NAME
+    from sunshine.accounts.tokens import make_token
+
+    owner, other = factories.user(), factories.user()
+    client.sign_in(owner.email, PASSWORD)
+    owners_cookie = client.get_cookie(COOKIE_NAME).value
+    _lock_out_by_strangers(app, owner.email)
+
+    others_browser = app.test_client()
+    others_browser.sign_in(other.email, PASSWORD)
+    others_browser.submit("/account/logout", page="/")
+    assert _sign_in_from(others_browser, owner.email, PASSWORD, "192.0.2.1").status_code == 429
+
+    claim = {"acct": owner.email_index, "nonce": "chosen-by-the-attacker"}
+    forgeries = (
+        URLSafeTimedSerializer("a guessed secret", salt="sunshine.device-cookie").dumps(claim),
+        make_token("confirm", claim),  # the app's own secret, signed for another purpose
+        owners_cookie.split(".")[0],
+        "forged",
+    )
+    for forged in forgeries:
+        browser = app.test_client()
+        browser.set_cookie(COOKIE_NAME, forged)
+        assert _sign_in_from(browser, owner.email, PASSWORD, "192.0.2.2").status_code == 429, forged
+
+
+def test_the_device_cookie_is_signed_http_only_lax_and_names_no_address(app, client, factories) -> None:
+    user = factories.user()
+    response = client.sign_in(user.email, PASSWORD)
+    header = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("sunshine_device="))
+    assert "HttpOnly" in header and "SameSite=Lax" in header and "Max-Age=15552000" in header
+    assert "Secure" not in header and user.email.split("@")[0] not in header
+
+
+def test_the_device_cookie_is_secure_when_session_cookies_are(app) -> None:
+    from flask import Response
+
+    from sunshine.accounts.devices import remember_device
+
+    app.config["SESSION_COOKIE_SECURE"] = True
+    try:
+        with app.test_request_context():
+            response = Response()
+            remember_device(response, "0" * 64)
+    finally:
+        app.config["SESSION_COOKIE_SECURE"] = False
+    assert "Secure" in response.headers["Set-Cookie"]
 
 
 def test_successful_sign_ins_do_not_count_toward_the_lockout(client, factories) -> None:

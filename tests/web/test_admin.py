@@ -6,11 +6,13 @@ import re
 
 from sqlalchemy import select
 
+from sunshine.accounts import services as accounts
 from sunshine.accounts.models import User
 from sunshine.audit.models import AuditEvent
 from sunshine.authz import Role
 from sunshine.extensions import db
 from sunshine.notifications.models import OutboxMessage
+from sunshine.units.models import Unit
 from tests.factories import PASSWORD
 
 
@@ -138,3 +140,119 @@ def test_only_administrators_set_fees(client, factories) -> None:
     custodian = factories.user(Role.CUSTODIAN)
     client.sign_in(custodian.email, PASSWORD)
     assert client.get("/admin/fees").status_code == 403
+
+
+def _city_admin_and_county(client, factories):
+    """An administrator of the city (the first body) signed in, and a county with its own clerk."""
+    admin = _admin_client(client, factories)
+    county_unit = factories.unit("CLERK", "County Clerk", body="county")
+    county_clerk = factories.user(Role.CUSTODIAN, unit="CLERK")
+    return admin, county_unit, county_clerk
+
+
+def test_an_administrator_sees_only_their_own_bodys_units_and_staff(app, client, factories) -> None:
+    admin, county_unit, county_clerk = _city_admin_and_county(client, factories)
+    city_clerk = factories.user(Role.CUSTODIAN, unit="PATROL")
+    html = client.get("/admin/").get_data(as_text=True)
+    assert "Test City" in html and "Patrol Bureau" in html and city_clerk.email in html
+    assert "County City" not in html and "County Clerk" not in html and county_clerk.email not in html
+    with app.app_context():
+        viewed = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "staff.list_viewed")).one()
+    assert set(viewed.details["user_ids"]) == {admin.id, city_clerk.id}
+
+
+def test_another_bodys_settings_pages_are_not_found(app, client, factories) -> None:
+    from sunshine.clocks.models import ClosureDay
+
+    _, county_unit, _ = _city_admin_and_county(client, factories)
+    with app.app_context():
+        county = db.session.get(Unit, county_unit.id).body.id
+    for page in ("/admin/calendar", "/admin/fees"):
+        assert client.get(page).status_code == 200
+        assert client.get(f"{page}?body={county}").status_code == 404, page
+    token = client.csrf_token("/admin/calendar")
+    closure = {"day": "2026-03-04", "reason": "Ice storm", "csrf_token": token}
+    assert client.post(f"/admin/calendar?body={county}", data=closure).status_code == 404
+    policy = {"kind": "fee_payment", "length": "60", "long_length": "120", "csrf_token": token}
+    assert client.post(f"/admin/calendar/policy?body={county}", data=policy).status_code == 404
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count(ClosureDay.id))) == 0
+
+
+def test_new_staff_go_only_into_units_of_the_administrators_bodies(app, client, factories) -> None:
+    _, county_unit, _ = _city_admin_and_county(client, factories)
+    form = client.get("/admin/staff/new").get_data(as_text=True)
+    assert "Patrol Bureau" in form and "County Clerk" not in form
+    response = client.submit(
+        "/admin/staff/new",
+        {"full_name": "Jo", "email": "jo@example.org", "unit_id": county_unit.id, "role": "custodian"},
+    )
+    assert response.status_code == 400 and "Not a valid choice" in response.get_data(as_text=True)
+    with app.app_context():
+        assert accounts.find_by_email("jo@example.org") is None
+
+
+def test_another_bodys_staff_cannot_be_switched_off(app, client, factories) -> None:
+    _, _, county_clerk = _city_admin_and_county(client, factories)
+    response = client.submit(f"/admin/staff/{county_clerk.id}/active", page="/admin/")
+    assert response.status_code == 404
+    with app.app_context():
+        assert db.session.get(User, county_clerk.id).active is True
+
+
+def test_staff_of_both_bodies_are_listed_but_switched_only_by_an_administrator_of_both(
+    app, client, factories
+) -> None:
+    _, county_unit, county_clerk = _city_admin_and_county(client, factories)
+    with app.app_context():
+        accounts.grant_role(
+            None, db.session.get(User, county_clerk.id), Role.CUSTODIAN, factories.unit("PATROL")
+        )
+    html = client.get("/admin/").get_data(as_text=True)
+    assert county_clerk.email in html and "Custodian of records (Patrol Bureau)" in html
+    assert "County Clerk" not in html and "its administrator switches this account" in html
+    assert client.submit(f"/admin/staff/{county_clerk.id}/active", page="/admin/").status_code == 404
+
+    both = factories.user(Role.ADMINISTRATOR, unit="PATROL")
+    with app.app_context():
+        accounts.grant_role(None, db.session.get(User, both.id), Role.ADMINISTRATOR, county_unit)
+    client.submit("/account/logout", page="/")
+    client.sign_in(both.email, PASSWORD)
+    county = county_unit.department.body_id
+    assert f"/admin/calendar?body={county}" in client.get("/admin/").get_data(as_text=True)
+    assert client.get(f"/admin/calendar?body={county}").status_code == 200
+    switched = client.submit(f"/admin/staff/{county_clerk.id}/active", page="/admin/", follow_redirects=True)
+    assert "is now switched off" in switched.get_data(as_text=True)
+
+
+def test_admin_page_lists_staff_tokens_and_revokes_one(app, client, factories) -> None:
+    _admin_client(client, factories)
+    clerk = factories.user(Role.CUSTODIAN)
+    token = accounts.create_api_token(None, clerk, "case export")
+    client.get("/api/v1/staff/requests", headers={"Authorization": f"Bearer {token}"})
+    with app.app_context():
+        token_id = accounts.find_api_token(token).id
+    html = client.get("/admin/").get_data(as_text=True)
+    assert f"case export (number {token_id})" in html and "Live" in html and "Never" not in html
+    assert token not in html
+    assert client.post(f"/admin/api-tokens/{token_id}/revoke").status_code == 400  # no CSRF token
+    revoked = client.submit(f"/admin/api-tokens/{token_id}/revoke", page="/admin/", follow_redirects=True)
+    page = revoked.get_data(as_text=True)
+    assert "“case export” of Test Custodian of records is revoked" in page and "Revoked " in page
+    assert (
+        client.get("/api/v1/staff/requests", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    )
+    again = client.submit(f"/admin/api-tokens/{token_id}/revoke", page="/admin/", follow_redirects=True)
+    assert "already revoked" in again.get_data(as_text=True)
+
+
+def test_another_bodys_tokens_are_neither_listed_nor_revoked(app, client, factories) -> None:
+    _, _, county_clerk = _city_admin_and_county(client, factories)
+    token = accounts.create_api_token(None, county_clerk, "county export")
+    with app.app_context():
+        token_id = accounts.find_api_token(token).id
+    assert "county export" not in client.get("/admin/").get_data(as_text=True)
+    assert client.submit(f"/admin/api-tokens/{token_id}/revoke", page="/admin/").status_code == 404
+    assert client.submit("/admin/api-tokens/999999/revoke", page="/admin/").status_code == 404
+    with app.app_context():
+        assert accounts.find_api_token(token).revoked_at is None

@@ -5,7 +5,12 @@ from __future__ import annotations
 import re
 
 from sunshine.authz import Role
-from sunshine.cli import create_staff_command, seed_demo_command
+from sunshine.cli import (
+    create_api_token_command,
+    create_staff_command,
+    revoke_api_token_command,
+    seed_demo_command,
+)
 
 ACCOUNT_LINE = re.compile(r"^\s+(.+?)\s{2,}(\S+@example\.org)\s+(\S+)$", re.M)
 
@@ -63,3 +68,19 @@ def test_create_staff_command_explains_an_unknown_unit(runner, app) -> None:
     ]
     result = runner.invoke(create_staff_command, args)
     assert result.exit_code == 1 and "No unit has the code 'NOPE'" in result.output
+
+
+def test_an_api_token_made_and_revoked_from_the_command_line(runner, client, factories) -> None:
+    custodian = factories.user(Role.CUSTODIAN)
+    made = runner.invoke(create_api_token_command, ["--email", custodian.email, "--name", "export"])
+    assert made.exit_code == 0, made.output
+    number, token = re.search(r"API token number (\d+) for export .*\n(sst_\S+)", made.output).groups()
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/staff/requests", headers=headers).status_code == 200
+    revoked = runner.invoke(revoke_api_token_command, ["--id", number])
+    assert revoked.exit_code == 0 and f"Revoked API token number {number} (export)" in revoked.output
+    assert client.get("/api/v1/staff/requests", headers=headers).status_code == 401
+    again = runner.invoke(revoke_api_token_command, ["--id", number])
+    assert again.exit_code == 1 and "already revoked" in again.output
+    unknown = runner.invoke(revoke_api_token_command, ["--id", "424242"])
+    assert unknown.exit_code == 1 and "No API token has the number 424242" in unknown.output
