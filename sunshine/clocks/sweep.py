@@ -206,6 +206,7 @@ def _lapse(body: PublicBody, today) -> int:
             log.error("Clock %s lapsed but case type %r has no lapse handler", clock.id, clock.case_type)
             continue
         registered.on_lapse(clock)
+        db.session.refresh(clock)  # the case may have met or cancelled it since it was read above
         if clock.is_open:
             services.withdraw(None, clock)
         db.session.commit()

@@ -32,7 +32,7 @@ from sunshine.extensions import db
 from sunshine.jobs.queue import enqueue_after_commit
 from sunshine.notifications.services import queue_email
 from sunshine.records.models import RecordsRequest
-from sunshine.records.services import CASE_TYPE, RequestError, status_link
+from sunshine.records.services import CASE_TYPE, RequestError, lock, status_link
 from sunshine.records.states import Status
 from sunshine.units.models import PublicBody, Unit
 
@@ -53,10 +53,9 @@ def release(actor, request: RecordsRequest) -> Release:
     sensitive-data finding is unresolved. The packet is built by a job that reports
     its progress on the Release row; when it is ready the requester is told.
     """
+    lock(request)  # one release decision at a time per request: a double click waits, then sees the first
     if request.status not in (Status.GRANTED, Status.PARTIALLY_GRANTED):
         raise RequestError("Grant the request, in whole or in part, before releasing records.")
-    # One release decision at a time per request: a double click waits here, then sees the first.
-    db.session.execute(select(RecordsRequest.id).where(RecordsRequest.id == request.id).with_for_update())
     if any(r.status is ReleaseStatus.BUILDING for r in releases(request)):
         raise RequestError("A packet is already being built for this request; wait for it to finish.")
     records = _records(request)

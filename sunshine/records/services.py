@@ -97,8 +97,7 @@ def replace_access_token(actor, request: RecordsRequest) -> str:
     the requester gave an email address, the new link is emailed: in the receipt if that has
     not gone yet, otherwise in an email of its own. Returns the new token, to be shown once.
     """
-    locked = select(RecordsRequest).where(RecordsRequest.id == request.id).with_for_update()
-    db.session.execute(locked.execution_options(populate_existing=True))  # not beside the receipt job
+    lock(request)  # not beside the receipt job, which reads the pending token
     token = secrets.token_urlsafe(24)
     request.access_token_hash = hash_token(token)
     record(
@@ -141,7 +140,20 @@ def _latest_clock(request: RecordsRequest, kind: ClockKind):
     )
 
 
+def lock(request: RecordsRequest) -> RecordsRequest:
+    """Take ``request``'s row lock for this transaction and read the row afresh.
+
+    Every change of a request's state starts here (``transition`` calls it first), so two
+    changes at once (a custodian's action and the sweep's lapse, or two custodians) run one
+    after the other, the second seeing what the first did instead of acting on what it read
+    before. (SQLite has one writer at a time, and ignores the FOR UPDATE.)
+    """
+    locked = select(RecordsRequest).where(RecordsRequest.id == request.id).with_for_update()
+    return db.session.execute(locked.execution_options(populate_existing=True)).scalar_one()  # read afresh
+
+
 def transition(actor, request: RecordsRequest, action: Action, details: dict | None = None) -> None:
+    lock(request)
     request.status = next_status(request.status, action)
     record(
         actor, f"request.{action.value}", request, details={"status": request.status.value, **(details or {})}
@@ -290,7 +302,7 @@ def on_lapse(clock) -> None:
     meanwhile is left as it is.
     """
     request = db.session.get(RecordsRequest, clock.case_id)
-    if request is None or request.status is not WAITING_STATUS.get(clock.kind):
+    if request is None or lock(request).status is not WAITING_STATUS.get(clock.kind):
         return
     _withdraw(None, request, LAPSE_REASONS[clock.kind])
 

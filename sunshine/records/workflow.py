@@ -24,6 +24,7 @@ from sunshine.records.models import DelayNotice, FeeEstimateRecord, RecordsReque
 from sunshine.records.services import (
     CASE_TYPE,
     RequestError,
+    lock,
     notify_requester,
     response_clock,
     tell_staff,
@@ -323,13 +324,12 @@ def delay_notices(request: RecordsRequest) -> list[DelayNotice]:
 
 def accept_estimate(actor, request: RecordsRequest) -> None:
     """The requester accepts the latest fee estimate (payment is recorded when it arrives)."""
+    lock(request)  # a double click waits here for the first, then finds its acceptance
     row = _latest_estimate(request)
     if row.paid_at is not None:
         raise RequestError("These fees are already paid.")
     if request.status is not Status.AWAITING_PAYMENT:
         raise RequestError(f"This request is {request.status.label.lower()}: there is no estimate to accept.")
-    # A double click waits here for the first, then finds its acceptance.
-    db.session.execute(select(RecordsRequest.id).where(RecordsRequest.id == request.id).with_for_update())
     db.session.refresh(request, ["messages"])
     if any(m.details.get("accepts_estimate") == row.id for m in request.messages):
         raise RequestError("You have already accepted this estimate; the custodian has it.")

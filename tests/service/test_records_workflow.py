@@ -214,3 +214,73 @@ def test_assignment_is_to_a_custodian_of_the_unit_and_notes_stay_internal(factor
     workflow.add_note(custodian, request, "Check with Traffic first.")
     assert request.assigned_to_id == custodian.id
     assert [m.internal for m in request.messages] == [True]
+
+
+def test_a_payment_recorded_while_the_sweep_lapses_its_window_is_refused_not_half_applied(
+    app, factories
+) -> None:
+    """The custodian loads the case, the sweep (another worker) withdraws it for want of payment,
+    then the custodian records the cheque: the second change sees the first and is refused."""
+    from sunshine.accounts.models import User
+    from sunshine.authz import Role
+    from sunshine.records.models import RecordsRequest
+
+    staff_id = factories.user(Role.CUSTODIAN).id
+    with at(datetime(2026, 3, 3, 15)):
+        filed = factories.request()
+        estimate = workflow.estimate_and_request_payment(None, filed.request, FeeInputs(standard_pages=100))
+        total = estimate.total_cents
+    db.session.remove()
+    # Tue 2 Jun, 00:05 in Missouri (the window ended on Mon 1 Jun), in the custodian's web request:
+    with at(datetime(2026, 6, 2, 5, 5)), app.app_context():
+        staff = db.session.get(User, staff_id)
+        request = db.session.get(RecordsRequest, filed.request_id)
+        assert request.status is Status.AWAITING_PAYMENT
+        with app.app_context():  # meanwhile, the sweep in another worker
+            assert sweep.run().summary()["lapsed"] == 1
+        with pytest.raises(ValueError, match="withdrawn"):
+            workflow.record_payment(staff, request, total)
+        db.session.rollback()
+    db.session.expire_all()
+    request = db.session.get(RecordsRequest, filed.request_id)
+    assert request.status is Status.WITHDRAWN
+    kinds = db.session.scalars(select(Clock.outcome).where(Clock.case_id == request.id)).all()
+    assert Outcome.OPEN not in kinds
+
+
+def test_a_window_met_while_the_sweep_runs_is_not_withdrawn_by_it(app, factories) -> None:
+    """The sweep reads the lapsed window, then the requester's payment commits before the sweep
+    reaches the case: the sweep must leave both the request and the met window alone."""
+    from sunshine.records.models import RecordsRequest
+
+    with at(datetime(2026, 3, 3, 15)):
+        filed = factories.request()
+        total = workflow.estimate_and_request_payment(
+            None, filed.request, FeeInputs(standard_pages=100)
+        ).total_cents
+    db.session.remove()
+    original = records.on_lapse
+
+    def paid_first(clock):
+        with app.app_context():  # the payment, recorded in another worker a moment before
+            request = db.session.get(RecordsRequest, filed.request_id)
+            workflow.record_payment(None, request, total)
+        original(clock)
+
+    with at(datetime(2026, 6, 2, 5, 5)):
+        from sunshine.clocks import cases
+
+        registered = cases.case_type(records.CASE_TYPE)
+        saved = registered.on_lapse
+        object.__setattr__(registered, "on_lapse", paid_first)
+        try:
+            sweep.run()
+        finally:
+            object.__setattr__(registered, "on_lapse", saved)
+    db.session.expire_all()
+    request = db.session.get(RecordsRequest, filed.request_id)
+    assert request.status is Status.ACKNOWLEDGED
+    window = db.session.scalars(
+        select(Clock).where(Clock.case_id == request.id, Clock.kind == ClockKind.FEE_PAYMENT)
+    ).one()
+    assert window.outcome is Outcome.MISSED  # paid a day late, before the sweep came: not withdrawn by it
