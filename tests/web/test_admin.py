@@ -138,3 +138,11 @@ def test_only_administrators_set_fees(client, factories) -> None:
     custodian = factories.user(Role.CUSTODIAN)
     client.sign_in(custodian.email, PASSWORD)
     assert client.get("/admin/fees").status_code == 403
+
+
+def test_every_administration_page_links_back_to_administration(client, factories) -> None:
+    _admin_client(client, factories)
+    for path in ("/admin/calendar", "/admin/fees", "/admin/health", "/admin/staff/new"):
+        html = client.get(path).get_data(as_text=True)
+        assert '<a href="/admin/">Back to administration</a>' in html, path
+        assert html.index("Back to administration") < html.index("<h1>"), path
