@@ -142,15 +142,66 @@ def test_admin_sets_a_policy_length_that_new_clocks_use(app, client, factories) 
     client.sign_in(admin.email, PASSWORD)
     page = client.get("/admin/calendar").get_data(as_text=True)
     assert "Fee payment window <em>(setting)</em>" in page and "RSMo 610.023.3" in page
+    assert "LAW.md" not in page
     response = client.submit(
         "/admin/calendar/policy",
         {"kind": "fee_payment", "length": "60", "long_length": "120"},
         page="/admin/calendar",
         follow_redirects=True,
     )
-    assert "new requests use 60 days" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert "new requests use 60 days" in html
+    assert "60 calendar days; 120 calendar days when fees are large" in html
+    assert "Default: 90 calendar days; 150 calendar days when fees are large" in html
     assert factories.clock(ClockKind.FEE_PAYMENT, started_on=date(2026, 3, 2)).due_on == date(2026, 5, 1)
     assert factories.clock(ClockKind.FEE_PAYMENT, started_on=date(2026, 3, 2), long=True).length == 120
+
+
+def test_calendar_page_gives_lengths_in_days_and_sources_in_words(client, factories) -> None:
+    client.sign_in(factories.user(Role.ADMINISTRATOR).email, PASSWORD)
+    html = client.get("/admin/calendar").get_data(as_text=True)
+    assert "<td>3 business days" in html and "<td>10 business days" in html
+    assert "<td>90 calendar days; 150 calendar days when fees are large" in html
+    assert "<td>Missouri Sunshine Law, RSMo 610.023.3</td>" in html
+    assert (
+        "Missouri Sunshine Law, RSMo 610.026, as amended in 2025 (the amended text is not yet confirmed)"
+        in html
+    )
+    assert "<td>Office policy, modelled on the federal Privacy Act, 5 U.S.C. 552a(d)(2)</td>" in html
+    assert "<td>Office policy</td>" in html
+    # Each number box has a label on screen, naming its deadline for a screen reader.
+    assert (
+        '<label for="length-fee_payment">Days<span class="visually-hidden">, Fee payment window</span>'
+        in html
+    )
+    assert (
+        '<label for="long-fee_payment">Days when fees are large'
+        '<span class="visually-hidden">, Fee payment window</span>' in html
+    )
+    assert 'id="length-fee_payment"' in html and 'id="long-fee_payment"' in html
+
+
+def test_a_refused_length_links_to_its_own_box_and_keeps_what_was_typed(client, factories) -> None:
+    client.sign_in(factories.user(Role.ADMINISTRATOR).email, PASSWORD)
+    data = {"kind": "clarification", "length": "0", "long_length": "150"}
+    html = client.submit("/admin/calendar/policy", data, page="/admin/calendar").get_data(as_text=True)
+    assert '<a href="#length-clarification">Use 1 to 365 days.</a>' in html and 'href="#length"' not in html
+    box = re.search(r'<input id="length-clarification"[^>]*>', html, re.S).group(0)
+    assert 'value="0"' in box and 'aria-invalid="true"' in box
+    assert (
+        'aria-describedby="length-clarification-error"' in box and 'id="length-clarification-error"' in html
+    )
+    fee_box = re.search(r'<input id="length-fee_payment"[^>]*>', html, re.S).group(0)
+    assert 'value="90"' in fee_box and "aria-invalid" not in fee_box  # other rows are untouched
+
+    data = {"kind": "amendment_decide", "length": "30", "long_length": "0"}
+    html = client.submit("/admin/calendar/policy", data, page="/admin/calendar").get_data(as_text=True)
+    assert '<a href="#length-amendment_decide">Use 1 to 365 days.</a>' in html  # it has no longer window
+
+    data = {"kind": "nonsense", "length": "5"}
+    html = client.submit("/admin/calendar/policy", data, page="/admin/calendar").get_data(as_text=True)
+    assert '<a href="#deadline-lengths">Choose a deadline from the list.</a>' in html
+    assert '<h2 id="deadline-lengths"' in html
 
 
 def test_policy_lengths_reject_bad_values_with_messages(client, factories) -> None:

@@ -51,8 +51,12 @@ def test_anyone_can_read_the_figures_without_signing_in(client, spring) -> None:
     row = re.search(r'<time datetime="2026-03">March 2026</time></th>(.*?)</tr>', html, re.S).group(1)
     assert [cell.strip() for cell in re.findall(r"<td>(.*?)</td>", row)] == ["2", "2", "3", "50% (1 of 2)"]
     april = re.search(r'<time datetime="2026-04">April 2026</time></th>(.*?)</tr>', html, re.S).group(1)
-    assert [c.strip() for c in re.findall(r"<td>(.*?)</td>", april)][:2] == ["0", "0"]
-    assert "None</span>" in april
+    cells = [c.strip() for c in re.findall(r"<td>(.*?)</td>", april)]
+    assert cells[:2] == ["0", "0"]
+    # No first responses that month: a dash, read out in words, never the word None.
+    no_response = '<span aria-hidden="true">—</span><span class="visually-hidden">No first responses</span>'
+    assert cells[2:] == [no_response, no_response] and "None" not in html
+    assert "A dash (—) means no request received that month has had a first response yet." in html
     assert "RSMo 610.021(3): Hiring, firing, discipline or promotion of a particular employee" in html
 
 

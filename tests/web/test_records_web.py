@@ -117,6 +117,26 @@ def test_custodian_keys_in_a_mailed_request_with_both_dates(client, factories) -
     assert db.session.scalar(select(db.func.count(RecordsRequest.id))) == 1  # nothing half-saved
 
 
+def test_the_key_in_page_speaks_to_staff_about_the_requester(client, factories) -> None:
+    client.sign_in(factories.user(Role.CUSTODIAN).email, PASSWORD)
+    html = client.get("/staff/requests/new").get_data(as_text=True)
+    for staff_words in (
+        '<label for="description">Records asked for</label>',
+        "<legend>How the requester would like them</legend>",
+        "<legend>How the requester would like to receive them</legend>",
+        '<label for="contact_name">Requester&#39;s name (optional)</label>',
+        '<label for="contact_email">Requester&#39;s email address (optional)</label>',
+        '<label for="fee_waiver_requested">The requester asks for fees to be waived or reduced',
+        "How the requester says the release serves the public interest</label>",
+    ):
+        assert staff_words in html
+    for requester_words in ("Your name", "you are asking for", "I ask for fees", "How you would like"):
+        assert requester_words not in html
+    public = client.get("/requests/new").get_data(as_text=True)  # the form's own words, for requesters
+    assert '<label for="contact_name">Your name (optional)</label>' in public
+    assert '<label for="fee_waiver_requested">I ask for fees to be waived' in public
+
+
 def test_custodian_denies_with_citations_and_the_requester_asks_for_grounds(client, factories) -> None:
     filed = factories.request(received_on=date(2026, 3, 3))
     request_id, tracking = filed.request.id, filed.request.tracking_number
