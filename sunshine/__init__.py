@@ -130,7 +130,7 @@ def _register_case_types() -> None:
             id_column=RecordsRequest.id,
             status_column=RecordsRequest.status,
             # Staff wording: the requester-facing labels address the requester ("your clarification").
-            status_labels={s.value: s.value.replace("_", " ").capitalize() for s in Status if s.is_open},
+            status_labels={s.value: s.staff_label for s in Status if s.is_open},
         )
     )
 

@@ -5,18 +5,21 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy import select
 
 from sunshine.accounts.models import User
 from sunshine.audit.queries import case_history
 from sunshine.authz import Permission, requires, units_where
 from sunshine.clocks import services as clocks
-from sunshine.clocks.policies import DEFAULT_POLICIES, ClockKind
+from sunshine.clocks.models import Clock
+from sunshine.clocks.policies import DEFAULT_POLICIES, ClockKind, Outcome
 from sunshine.extensions import db
+from sunshine.ids import as_id
 from sunshine.letters.services import letters_for
 from sunshine.records import duplicates, filing, forms, services, workflow
 from sunshine.records.citations import load_citations
 from sunshine.records.models import Channel, RecordsRequest
-from sunshine.records.states import Action, available_actions
+from sunshine.records.states import Action, Status, available_actions
 from sunshine.records.web import bp, file_at_records_unit, intake_from, send_letter
 
 # The requester's and custodian's messages shown on the case page, and how each is labelled.
@@ -33,6 +36,78 @@ def _staff_request(request_id: int) -> RecordsRequest:
     if record is None or record.unit_id not in units_where(current_user, Permission.WORK_RECORDS_QUEUE):
         abort(404)
     return record
+
+
+LIST_PAGE = 50
+# The staff list's filters: open requests (the default), every status by itself, or all.
+LIST_FILTERS = {"open": RecordsRequest.status.not_in([Status.CLOSED, Status.WITHDRAWN]), "all": None} | {
+    s.value: RecordsRequest.status == s for s in Status
+}
+
+
+@bp.route("/staff/requests")
+@requires(Permission.WORK_RECORDS_QUEUE)
+def staff_list():
+    """Every request in the custodian's units, newest first, by status; or straight to one by number.
+
+    The way back to a case the queue no longer lists because no deadline of it runs
+    (decided and waiting on release or closing, say), and to a number read out on the phone.
+    It shows no personal data, so viewing it is not a view of any request.
+    """
+    units = units_where(current_user, Permission.WORK_RECORDS_QUEUE)
+    number = (request.args.get("number") or "").strip()
+    status = request.args.get("status", "open")
+    code = 200
+    if number and not services.TRACKING_NUMBER.fullmatch(number):
+        flash("Tracking numbers look like 2026-000123: the year, a hyphen and at least six digits.", "error")
+        code = 400
+    elif number:
+        found = services.find(number)
+        if found is not None and found.unit_id in units:
+            return redirect(url_for("records.case", request_id=found.id))
+        flash(f"No request numbered {number} is in your units.", "error")
+        code = 404
+    if status not in LIST_FILTERS:
+        flash("Choose one of the statuses listed.", "error")
+        status, code = "open", 400
+    before = as_id(request.args.get("before") or "")
+    query = select(RecordsRequest).where(RecordsRequest.unit_id.in_(units or {-1}))
+    if LIST_FILTERS[status] is not None:
+        query = query.where(LIST_FILTERS[status])
+    if before is not None:
+        query = query.where(RecordsRequest.id < before)
+    rows = list(db.session.scalars(query.order_by(RecordsRequest.id.desc()).limit(LIST_PAGE + 1)))
+    shown = rows[:LIST_PAGE]
+    page = render_template(
+        "records/staff_list.html",
+        requests=shown,
+        status=status,
+        statuses=[("open", "Open"), *((s.value, s.staff_label) for s in Status), ("all", "All")],
+        number=number,
+        older=shown[-1].id if len(rows) > LIST_PAGE else None,
+        due=_response_due({r.id for r in shown}),
+        assignees=_names({r.assigned_to_id for r in shown if r.assigned_to_id}),
+    )
+    return page, code
+
+
+def _response_due(request_ids: set[int]) -> dict[int, Clock]:
+    """The running response clock of each of ``request_ids`` that has one."""
+    if not request_ids:
+        return {}
+    running = select(Clock).where(
+        Clock.case_type == services.CASE_TYPE,
+        Clock.case_id.in_(request_ids),
+        Clock.kind == ClockKind.SUNSHINE_RESPONSE,
+        Clock.outcome == Outcome.OPEN,
+    )
+    return {clock.case_id: clock for clock in db.session.scalars(running)}
+
+
+def _names(user_ids: set[int]) -> dict[int, str]:
+    if not user_ids:
+        return {}
+    return dict(db.session.execute(select(User.id, User.full_name).where(User.id.in_(user_ids))).all())
 
 
 @bp.route("/staff/requests/new", methods=["GET", "POST"])
@@ -110,7 +185,7 @@ def _case_page(
         "grounds_form": forms.GroundsForm(**empty),
         "assign_form": _assign_form(record, **empty),
         "message_form": forms.MessageForm(**empty),
-        "upload_form": _upload_form(**empty),
+        "upload_form": _upload_form(record, **empty),
         "resolve_form": forms.ResolveForm(**empty),
     } | (filled or {})
     return render_template(
@@ -307,7 +382,7 @@ def upload_document(request_id: int):
     from sunshine.units.models import Unit
 
     record = _staff_request(request_id)
-    form = _upload_form()
+    form = _upload_form(record)
     if not form.validate_on_submit():
         return _refused(record, " ".join(sum(form.errors.values(), [])), "upload", form)
     replaces = None
@@ -337,15 +412,16 @@ def upload_document(request_id: int):
     return redirect(url_for("records.case", request_id=record.id))
 
 
-def _unit_choices():
-    """Every active unit, after a blank first choice: the unit that created a record is chosen,
-    never defaulted, since the release log names it (and the case's own unit seldom made it)."""
+def _unit_choices(record: RecordsRequest):
+    """The active units of the request's body, after a blank first choice: the unit that created
+    a record is chosen, never defaulted, since the release log names it (and the case's own unit
+    seldom made it). Another body's units are not offered: their records are not this body's."""
     from wtforms.fields.choices import SelectChoice
 
     from sunshine.units.services import active_units
 
     return [SelectChoice("", "Choose the unit that created it")] + [
-        SelectChoice(u.id, u.full_name) for u in active_units()
+        SelectChoice(u.id, u.full_name) for u in active_units({record.body_id})
     ]
 
 
@@ -410,9 +486,9 @@ def _releases(record: RecordsRequest):
     return releases(record)
 
 
-def _upload_form(**kwargs):
+def _upload_form(record: RecordsRequest, **kwargs):
     form = forms.UploadForm(**kwargs)
-    form.originating_unit_id.choices = _unit_choices()
+    form.originating_unit_id.choices = _unit_choices(record)
     return form
 
 

@@ -22,6 +22,11 @@ class Status(enum.StrEnum):
         return STATUS_LABELS[self]
 
     @property
+    def staff_label(self) -> str:
+        """The status as staff pages name it: the requester's wording addresses the requester."""
+        return self.value.replace("_", " ").capitalize()
+
+    @property
     def is_open(self) -> bool:
         return self not in (Status.CLOSED, Status.WITHDRAWN)
 

@@ -117,3 +117,19 @@ def letter_text(letter) -> str:
 
     with storage().open(letter.storage_key) as handle:
         return "\n".join(p.text for p in docx.Document(handle).paragraphs)
+
+
+def test_only_the_requests_own_bodys_units_can_have_made_its_records(client, factories, custodian) -> None:
+    filed = factories.request()
+    services.grant(None, filed.request)
+    county = factories.unit("CLERK", "County Clerk", body="county")
+    case = f"/staff/requests/{filed.request_id}"
+    assert "County Clerk" not in client.get(case).get_data(as_text=True)
+    refused = client.submit(
+        f"{case}/documents",
+        {"file": (io.BytesIO(pdf(["Report"])), "report.pdf"), "originating_unit_id": str(county.id)},
+        page=case,
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 400 and "Not a valid choice" in refused.get_data(as_text=True)
+    assert db.session.scalars(select(Document)).all() == []
