@@ -169,6 +169,26 @@ def _counts(scope: list) -> dict[str, int]:
     }
 
 
+def overdue_in(body_ids: set[int], limit: int = 1000) -> list[Clock]:
+    """Open, running staff deadlines of ``body_ids`` past their due date, longest overdue first."""
+    from sunshine.clocks.sweep import STAFF_KINDS
+
+    return list(
+        db.session.scalars(
+            select(Clock)
+            .where(
+                Clock.body_id.in_(body_ids or {-1}),
+                Clock.outcome == Outcome.OPEN,
+                Clock.paused_at.is_(None),
+                Clock.urgency == Urgency.OVERDUE,
+                Clock.kind.in_(STAFF_KINDS),
+            )
+            .order_by(Clock.due_on, Clock.id)
+            .limit(limit)
+        )
+    )
+
+
 def overdue_count() -> int:
     return (
         db.session.scalar(

@@ -26,6 +26,7 @@ from sunshine.clocks.models import Clock, ReminderSent, SweepRun
 from sunshine.clocks.policies import DEFAULT_POLICIES, Outcome, ReminderKind, Urgency
 from sunshine.extensions import db
 from sunshine.jobs.queue import enqueue_many
+from sunshine.links import external_url
 from sunshine.notifications.services import queue_email, undelivered_ids
 from sunshine.timeutil import utcnow
 from sunshine.units.models import Department, PublicBody, Unit
@@ -174,7 +175,12 @@ def _escalate(body: PublicBody, today) -> int:
     counsel_units = select(Unit.id).join(Department).where(Department.body_id == body.id)
     recipients = holders_of(Role.GENERAL_COUNSEL, list(db.session.scalars(counsel_units)))
     text_body = render_template(
-        "email/overdue_digest.txt", body=body, clocks=listed, more=len(ids) - len(listed)
+        "email/overdue_digest.txt",
+        body=body,
+        clocks=listed,
+        more=len(ids) - len(listed),
+        labels={kind: policy.label for kind, policy in DEFAULT_POLICIES.items()},
+        link=external_url("deadlines.overdue"),
     )
     for person in recipients:
         queue_email(

@@ -64,6 +64,31 @@ def queue():
     )
 
 
+@bp.route("/staff/overdue")
+@requires(Permission.HEAR_APPEALS)
+def overdue():
+    """Every overdue staff deadline of general counsel's bodies: what the escalation emails point to.
+
+    Counsel does not work the queue, so this lists the deadlines themselves (number, what is
+    due, since when, which unit) with no personal data; a case links only for those who work
+    its queue.
+    """
+    bodies = reach.body_ids(current_user, Permission.HEAR_APPEALS)
+    late = queries.overdue_in(bodies)
+    today = {body_id: local_today(db.session.get(PublicBody, body_id)) for body_id in bodies}
+    return render_template(
+        "deadlines/overdue.html",
+        clocks=late,
+        days_late={c.id: cal.business_days_between(c.due_on, today[c.body_id]) for c in late},
+        units={
+            u.id: u.name
+            for u in db.session.scalars(select(Unit).where(Unit.id.in_({c.unit_id for c in late})))
+        },
+        workable=units_where(current_user, Permission.WORK_RECORDS_QUEUE),
+        policies=DEFAULT_POLICIES,
+    )
+
+
 def admin_body() -> PublicBody:
     """The body an administrator's page is about: ``?body=``, else the first body they reach.
 

@@ -21,6 +21,7 @@ from sunshine.records.citations import load_citations
 from sunshine.records.models import Channel, RecordsRequest
 from sunshine.records.states import Action, Status, available_actions
 from sunshine.records.web import bp, file_at_records_unit, intake_from, send_letter
+from sunshine.units.models import PublicBody
 
 # The requester's and custodian's messages shown on the case page, and how each is labelled.
 CONVERSATION = {
@@ -188,6 +189,7 @@ def _case_page(
         "upload_form": _upload_form(record, **empty),
         "resolve_form": forms.ResolveForm(**empty),
     } | (filled or {})
+    history = case_history("records_request", record.id)
     return render_template(
         "records/case.html",
         request_=record,
@@ -198,7 +200,13 @@ def _case_page(
             for c in clocks.open_clocks_for_case(services.CASE_TYPE, record.id)
             if c.kind is not ClockKind.SUNSHINE_RESPONSE
         ],
-        history=case_history("records_request", record.id),
+        history=[e for e in history if e.action != "request.viewed"],  # views are counted, not listed
+        views=sum(e.action == "request.viewed" for e in history),
+        names=_names(
+            {e.actor_id for e in history if e.actor_id}
+            | {m.author_id for m in record.messages if m.author_id}
+        ),
+        tz=db.session.get(PublicBody, record.body_id).timezone,
         actions=available_actions(record.status),
         Action=Action,
         **page_forms,

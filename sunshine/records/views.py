@@ -16,8 +16,11 @@ from sunshine.records import forms, services, workflow
 from sunshine.records.letters import clock_time
 from sunshine.records.models import Channel
 from sunshine.records.web import PUBLIC_ACTIONS, bp, file_at_records_unit, intake_from, send_letter
+from sunshine.timeutil import local_time
+from sunshine.units.models import PublicBody
 
 bp.add_app_template_filter(clock_time, "clock_time")  # 9:00 AM, as the letters write it
+bp.add_app_template_filter(local_time, "local_time")  # stored UTC moments in the body's time zone
 
 
 @bp.route("/requests/new", methods=["GET", "POST"])
@@ -104,6 +107,7 @@ def _status_page(record) -> str:
     return render_template(
         "records/status.html",
         request_=record,
+        tz=db.session.get(PublicBody, record.body_id).timezone,
         history=history,
         messages=messages,
         grounds_form=FlaskForm(),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 
 import time_machine
@@ -227,3 +228,25 @@ def test_a_due_date_missed_again_after_it_moved_is_escalated_again(factories) ->
     assert sweep_at(datetime(2026, 3, 11, 15, 0))["escalated"] == 1
     assert sweep_at(datetime(2026, 3, 11, 16, 0))["escalated"] == 0
     assert len(_mail("clock.escalation")) == 2
+
+
+def test_counsel_follows_the_escalation_to_a_page_of_every_overdue_deadline(app, client, factories) -> None:
+    from tests.factories import PASSWORD
+
+    counsel = factories.user(Role.GENERAL_COUNSEL, unit="OGC")
+    late = factories.clock(started_on=MAR_2, today=MAR_2)  # due Thu 5 Mar
+    factories.clock(started_on=date(2026, 3, 4), today=date(2026, 3, 4))  # due Mon 9 Mar: not late on Friday
+    factories.clock(ClockKind.FEE_PAYMENT, started_on=MAR_2)  # the requester's window: not counsel's matter
+    sweep_at(FRI_9AM)
+    [digest] = _mail("clock.escalation")
+    assert "Sunshine response" in digest.body and "sunshine_response" not in digest.body
+    link = re.search(r"https://records\.example\.gov(/\S+)", digest.body).group(1)
+    client.sign_in(counsel.email, PASSWORD)
+    page = client.get(link)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and late.label in html and html.count("<tr>") == 2  # heading + one
+    assert 'href="/staff/requests/' not in html  # counsel does not work the queue: no case links
+    assert "Thu 5 Mar 2026" in html and "Records" in html  # when it was due, and whose it is
+    other = app.test_client()
+    other.sign_in(factories.user(Role.CUSTODIAN).email, PASSWORD)
+    assert other.get(link).status_code == 403

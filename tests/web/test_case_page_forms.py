@@ -133,3 +133,20 @@ def test_only_the_requests_own_bodys_units_can_have_made_its_records(client, fac
     )
     assert refused.status_code == 400 and "Not a valid choice" in refused.get_data(as_text=True)
     assert db.session.scalars(select(Document)).all() == []
+
+
+def test_times_are_shown_at_the_body_and_the_history_reads_as_words(client, factories, custodian) -> None:
+    with time_machine.travel(datetime(2026, 3, 3, 15, 5, tzinfo=UTC), tick=False):  # 9:05 AM in Missouri
+        filed = factories.request()
+        services.post_message(custodian, filed.request, "We are looking.", from_requester=False)
+    case = f"/staff/requests/{filed.request_id}"
+    client.get(case)
+    html = client.get(case).get_data(as_text=True)
+    assert "3 Mar 2026, 9:05 AM CST" in html and "UTC" not in html
+    assert "Filed" in html and "request.filed" not in html and "Viewed" not in html
+    assert "Opened by staff 2 times" in html
+    assert f"Message, by {custodian.full_name}" in html
+    status = client.application.test_client().get(
+        f"/requests/{filed.tracking_number}?token={filed.access_token}"
+    )
+    assert "3 Mar 2026, 9:05 AM CST" in status.get_data(as_text=True)
