@@ -16,7 +16,7 @@ from sunshine.clocks.views import admin_body
 from sunshine.extensions import db
 from sunshine.records import fee_settings
 from sunshine.records.fees import FeeError
-from sunshine.records.forms import FeeScheduleForm
+from sunshine.records.forms import FeeScheduleForm, PaymentInstructionsForm
 from sunshine.units import reach
 from sunshine.units import services as units
 from sunshine.units.models import Unit
@@ -160,5 +160,44 @@ def fees():
         form=form,
         problem=problem,
         customised=fee_settings.is_customised(body.id),
+        payment_form=_payment_form(body, formdata=None),
+        default_payment=fee_settings.DEFAULT_PAYMENT_INSTRUCTIONS,
     )
     return page, 400 if form.errors or problem else 200
+
+
+def _payment_form(body, **kwargs) -> PaymentInstructionsForm:
+    form = PaymentInstructionsForm(**kwargs)
+    if form.text.data is None:
+        form.text.data = body.payment_instructions or ""
+    return form
+
+
+@bp.route("/fees/payment", methods=["POST"])
+@requires(Permission.MANAGE_UNITS)
+def payment_instructions():
+    """How requesters pay this body's fees, shown wherever payment is asked for."""
+    body = admin_body()
+    payment_form = PaymentInstructionsForm()
+    if payment_form.validate_on_submit():
+        fee_settings.set_payment_instructions(current_user, body, payment_form.text.data or "")
+        flash(
+            "Payment instructions saved: payment letters, emails and status pages show them from now on.",
+            "success",
+        )
+        return redirect(url_for("admin.fees", body=body.id))
+    form = FeeScheduleForm(formdata=None)
+    rates = fee_settings.rates_for(body.id)
+    for name in _MONEY_FIELDS:
+        form[name].data = _dollars(getattr(rates, f"{name}_cents"))
+    form.media_prices.data = ", ".join(f"{k}={v}" for k, v in rates.media_prices_cents.items())
+    page = render_template(
+        "admin/fees.html",
+        body=body,
+        form=form,
+        problem=None,
+        customised=fee_settings.is_customised(body.id),
+        payment_form=payment_form,
+        default_payment=fee_settings.DEFAULT_PAYMENT_INSTRUCTIONS,
+    )
+    return page, 400

@@ -94,6 +94,7 @@ LETTERS: dict[str, LetterSpec] = {
             ("{{ fees.description }}", "{{ fees.amount }}", "{{ fees.legal_basis }}"),
         ),
         closing=(
+            "How to pay: {{ payment_instructions }}",
             WITHDRAWAL_WARNING.format(what="payment"),
             "You may ask for the fees to be waived or reduced if releasing the records is in the public "
             "interest (RSMo 610.026).",

@@ -124,3 +124,27 @@ def set_rates(actor, body: PublicBody, rates: FeeRates) -> None:
         details={"before": asdict(before), "after": asdict(rates)},
     )
     db.session.commit()
+
+
+# Until an administrator writes how this body takes payment: send the requester to the custodian.
+DEFAULT_PAYMENT_INSTRUCTIONS = (
+    "To pay, write to the custodian of records from your status page, or call or visit the records "
+    "office, giving your request's tracking number; the office will tell you the ways it takes payment."
+)
+MAX_PAYMENT_INSTRUCTIONS = 2000
+
+
+def payment_instructions(body: PublicBody) -> str:
+    """How a requester pays this body's fees: its administrator's words, else the default."""
+    return body.payment_instructions or DEFAULT_PAYMENT_INSTRUCTIONS
+
+
+def set_payment_instructions(actor, body: PublicBody, text: str) -> None:
+    """Save how requesters pay (blank: back to the default); commits. Raises FeeError if too long."""
+    text = text.strip()
+    if len(text) > MAX_PAYMENT_INSTRUCTIONS:
+        raise fees.FeeError(f"Keep the payment instructions to {MAX_PAYMENT_INSTRUCTIONS:,} characters.")
+    before = body.payment_instructions
+    body.payment_instructions = text or None
+    record(actor, "fees.payment_instructions_set", body, details={"before": before, "after": text or None})
+    db.session.commit()

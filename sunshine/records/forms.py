@@ -257,6 +257,16 @@ class AssignForm(FlaskForm):
     assignee_id = SelectField("Assign to", coerce=int, validate_choice=True)
 
 
+class PaymentInstructionsForm(FlaskForm):
+    text = TextAreaField(
+        "How to pay",
+        [Length(max=2000, message="Keep it to 2,000 characters.")],
+        description="Who payment is made out to, where to send or bring it, and what is accepted. "
+        "Requesters see it in payment letters, emails and their status page. Leave empty for the default.",
+        id="payment_instructions",
+    )
+
+
 class FeeScheduleForm(FlaskForm):
     """A body's fee schedule in dollars; stored in cents."""
 

@@ -9,6 +9,7 @@ from sunshine.extensions import db
 from sunshine.letters.services import generate
 from sunshine.links import external_url
 from sunshine.records.citations import UnknownCitation, load_citations
+from sunshine.records.fee_settings import payment_instructions
 from sunshine.records.models import RecordsRequest
 from sunshine.units.models import PublicBody
 
@@ -82,6 +83,7 @@ def values_for(request: RecordsRequest, event: str, context: dict[str, Any]) -> 
     elif event == "payment_requested":
         estimate = context["estimate"]
         values |= {
+            "payment_instructions": payment_instructions(body),
             "fee_total": _money(estimate.total_cents),
             "window_due": _long(context["window"].due_on),
             "fees": [

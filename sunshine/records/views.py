@@ -13,6 +13,7 @@ from sunshine.clocks.policies import ClockKind
 from sunshine.extensions import db, limiter
 from sunshine.letters.services import letters_for
 from sunshine.records import forms, services, workflow
+from sunshine.records.fee_settings import payment_instructions
 from sunshine.records.letters import clock_time
 from sunshine.records.models import Channel
 from sunshine.records.web import PUBLIC_ACTIONS, bp, file_at_records_unit, intake_from, send_letter
@@ -108,6 +109,7 @@ def _status_page(record) -> str:
         "records/status.html",
         request_=record,
         tz=db.session.get(PublicBody, record.body_id).timezone,
+        payment_instructions=payment_instructions(db.session.get(PublicBody, record.body_id)),
         history=history,
         messages=messages,
         grounds_form=FlaskForm(),

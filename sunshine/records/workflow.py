@@ -31,7 +31,7 @@ from sunshine.records.services import (
     transition,
 )
 from sunshine.records.states import Action, Status
-from sunshine.units.models import Unit
+from sunshine.units.models import PublicBody, Unit
 
 # A promised date further out than this is taken for a typing slip (2206 for 2026), not a plan;
 # the statute sets no limit, so it is generous.
@@ -165,7 +165,14 @@ def estimate_and_request_payment(actor, request: RecordsRequest, inputs: fees.Fe
         request,
         details={"total_cents": row.total_cents, "due_on": window.due_on.isoformat()},
     )
-    notify_requester(actor, request, "payment_requested", estimate=row, window=window)
+    notify_requester(
+        actor,
+        request,
+        "payment_requested",
+        estimate=row,
+        window=window,
+        payment_instructions=fee_settings.payment_instructions(db.session.get(PublicBody, request.body_id)),
+    )
     db.session.commit()
     return row
 
