@@ -20,7 +20,7 @@ from sunshine.records import duplicates, filing, forms, services, workflow
 from sunshine.records.citations import load_citations
 from sunshine.records.models import Channel, RecordsRequest
 from sunshine.records.states import Action, Status, available_actions
-from sunshine.records.web import bp, file_at_records_unit, intake_from, send_letter
+from sunshine.records.web import bp, field_named, file_at_records_unit, intake_from, send_letter
 from sunshine.units.models import PublicBody
 
 # The requester's and custodian's messages shown on the case page, and how each is labelled.
@@ -126,10 +126,16 @@ def staff_new():
                 custodian_received_on=form.custodian_received_on.data,
             )
         except services.RequestError as exc:
-            form.custodian_received_on.errors.append(str(exc))
+            field_named(form, exc.field, form.custodian_received_on).errors.append(str(exc))
         else:
             flash(f"Request {filed.tracking_number} recorded.", "success")
-            return redirect(url_for("records.case", request_id=filed.request_id))
+            # Its private link, shown once, for staff to send the requester by mail or read out.
+            session["new_link"] = {
+                "tracking_number": filed.tracking_number,
+                "token": filed.access_token,
+                "new": True,
+            }
+            return redirect(url_for("records.replace_link", request_id=filed.request_id))
     return render_template("records/staff_new.html", form=form), 400 if form.errors else 200
 
 
@@ -190,6 +196,7 @@ def _case_page(
         "resolve_form": forms.ResolveForm(**empty),
     } | (filled or {})
     history = case_history("records_request", record.id)
+    open_clocks = clocks.open_clocks_for_case(services.CASE_TYPE, record.id)
     return render_template(
         "records/case.html",
         request_=record,
@@ -197,14 +204,16 @@ def _case_page(
         # The case's other running deadlines: grounds, delayed access, the requester's windows.
         other_clocks=[
             (DEFAULT_POLICIES[c.kind].label, c)
-            for c in clocks.open_clocks_for_case(services.CASE_TYPE, record.id)
+            for c in open_clocks
             if c.kind is not ClockKind.SUNSHINE_RESPONSE
         ],
         history=[e for e in history if e.action != "request.viewed"],  # views are counted, not listed
         views=sum(e.action == "request.viewed" for e in history),
+        grounds_asked=any(c.kind is ClockKind.DENIAL_STATEMENT for c in open_clocks),
         names=_names(
             {e.actor_id for e in history if e.actor_id}
             | {m.author_id for m in record.messages if m.author_id}
+            | ({record.assigned_to_id} if record.assigned_to_id else set())
         ),
         tz=db.session.get(PublicBody, record.body_id).timezone,
         actions=available_actions(record.status),
@@ -365,7 +374,14 @@ def replace_link(request_id: int):
         number = record.tracking_number
         link = url_for("records.status", tracking_number=number, token=just["token"], _external=True)
         back = url_for("records.case", request_id=record.id)
-        return render_template("records/new_link.html", request_=record, link=link, back=back, staff=True)
+        return render_template(
+            "records/new_link.html",
+            request_=record,
+            link=link,
+            back=back,
+            staff=True,
+            new=just.get("new", False),
+        )
     if not FlaskForm().validate_on_submit():
         return _refused(record, "The form expired; try again.")
     token = services.replace_access_token(current_user, record)
@@ -391,6 +407,10 @@ def upload_document(request_id: int):
 
     record = _staff_request(request_id)
     form = _upload_form(record)
+    if not record.status.is_open:
+        return _refused(
+            record, f"This request is {record.status.staff_label.lower()}: nothing more is uploaded to it."
+        )
     if not form.validate_on_submit():
         return _refused(record, " ".join(sum(form.errors.values(), [])), "upload", form)
     replaces = None

@@ -272,15 +272,22 @@ def noon(day: date) -> datetime:
 
 def _check(intake: Intake) -> None:
     if not intake.description.strip():
-        raise RequestError("Describe the records you are asking for.")
+        raise RequestError("Describe the records you are asking for.", "description")
     if intake.date_from and intake.date_to and intake.date_from > intake.date_to:
-        raise RequestError("The start of the date range is after its end.")
+        raise RequestError("The start of the date range is after its end.", "date_to")
     if intake.delivery is Delivery.EMAIL and not _trimmed(intake.contact_email):
-        raise RequestError("Give an email address, or choose another way to receive the records.")
+        raise RequestError(
+            "Give an email address, or choose another way to receive the records.", "contact_email"
+        )
     if intake.delivery is Delivery.MAIL and not _trimmed(intake.contact_address):
-        raise RequestError("Give a postal address, or choose another way to receive the records.")
+        raise RequestError(
+            "Give a postal address, or choose another way to receive the records.", "contact_address"
+        )
     if intake.fee_waiver_requested and not _trimmed(intake.public_interest_statement):
-        raise RequestError("Say how the release serves the public interest, or untick the fee waiver.")
+        raise RequestError(
+            "Say how the release serves the public interest, or untick the fee waiver.",
+            "public_interest_statement",
+        )
 
 
 def _check_dates(unit_code: str, received_on: date, arrived: datetime | None) -> None:
@@ -294,9 +301,13 @@ def _check_dates(unit_code: str, received_on: date, arrived: datetime | None) ->
     if found is None:
         raise NoRecordsUnit(unit_code)
     if received_on > clocks.local_today(found.body):
-        raise RequestError("The date the custodian received it cannot be in the future.")
+        raise RequestError(
+            "The date the custodian received it cannot be in the future.", "custodian_received_on"
+        )
     if arrived is not None and received_on < clocks.local_today(found.body, arrived):
-        raise RequestError("The custodian cannot receive a request before it reached the body.")
+        raise RequestError(
+            "The custodian cannot receive a request before it reached the body.", "custodian_received_on"
+        )
 
 
 def _trimmed(text: str | None) -> str | None:

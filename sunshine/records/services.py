@@ -39,7 +39,15 @@ MAX_FINDING = 4000  # DenialCitation.finding
 
 
 class RequestError(ValueError):
-    """A rule was broken; the message can be shown to the person as it is."""
+    """A rule was broken; the message can be shown to the person as it is.
+
+    ``field`` names the intake field the rule is about, when there is one, so a form can
+    show the message beside it.
+    """
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def hash_token(token: str) -> str:

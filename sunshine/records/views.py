@@ -16,7 +16,14 @@ from sunshine.records import forms, services, workflow
 from sunshine.records.fee_settings import payment_instructions
 from sunshine.records.letters import clock_time
 from sunshine.records.models import Channel
-from sunshine.records.web import PUBLIC_ACTIONS, bp, file_at_records_unit, intake_from, send_letter
+from sunshine.records.web import (
+    PUBLIC_ACTIONS,
+    bp,
+    field_named,
+    file_at_records_unit,
+    intake_from,
+    send_letter,
+)
 from sunshine.timeutil import local_time
 from sunshine.units.models import PublicBody
 
@@ -28,6 +35,10 @@ bp.add_app_template_filter(local_time, "local_time")  # stored UTC moments in th
 @limiter.limit(lambda: current_app.config["INTAKE_RATE_LIMIT"], methods=["POST"])
 def new_request():
     form = forms.RequestForm()
+    if request.method == "GET" and current_user.is_authenticated and not current_user.is_staff:
+        # A signed-in requester is known: notices go to their address unless they change it here.
+        form.contact_name.data = form.contact_name.data or current_user.full_name
+        form.contact_email.data = form.contact_email.data or current_user.email
     if form.validate_on_submit():
         try:
             filed = file_at_records_unit(
@@ -36,7 +47,7 @@ def new_request():
                 channel=Channel.WEB,
             )
         except services.RequestError as exc:
-            form.description.errors.append(str(exc))
+            field_named(form, exc.field, form.description).errors.append(str(exc))
         else:
             # The secret link is shown once, on the next page; it is not stored anywhere readable.
             session["just_filed"] = {
@@ -64,8 +75,16 @@ def filed(tracking_number: str):
 def status(tracking_number: str):
     record = services.find(tracking_number)
     if not _may_read(record, request.args.get("token")):
-        abort(404)  # the same answer whether it does not exist or is not yours
+        abort(404, NOT_OPENED)  # the same answer whether it does not exist or is not yours
     return _status_page(record)
+
+
+# Said to anyone the status page does not open for, whether or not the request exists.
+NOT_OPENED = (
+    "This link does not open a request. Check that you copied all of it. A link that worked before "
+    "may have been replaced by a newer one: look for it in your most recent email about the request. "
+    "If you signed in when you filed, sign in to see it. The custodian of records can send you a new link."
+)
 
 
 # Requests this browser has opened with their secret link: once opened, the page's own links

@@ -51,6 +51,12 @@ def intake_from(form: forms.RequestForm) -> filing.Intake:
     )
 
 
+def field_named(form, name: str | None, default):
+    """The form's field called ``name`` (the field a broken rule is about), else ``default``."""
+    found = getattr(form, name, None) if name else None
+    return found if found is not None and hasattr(found, "errors") else default
+
+
 def file_at_records_unit(actor, intake: filing.Intake, **how) -> filing.Filed:
     """File a request at the unit that takes requests (RECORDS_UNIT_CODE); 503 if there is none yet."""
     try:

@@ -201,6 +201,9 @@ def test_a_large_upload_is_checked_by_a_worker_while_the_page_says_so(
     app.config["DOCUMENT_INLINE_BYTES"] = 10  # every upload is left to the job
     try:
         filed = factories.request()
+        from sunshine.records import services as records
+
+        records.grant(None, filed.request)  # granted: the page offers release, blocked while checking
         document = documents.receive(
             None,
             pdf(["Report", SSN_LINE]),

@@ -150,3 +150,38 @@ def test_times_are_shown_at_the_body_and_the_history_reads_as_words(client, fact
         f"/requests/{filed.tracking_number}?token={filed.access_token}"
     )
     assert "3 Mar 2026, 9:05 AM CST" in status.get_data(as_text=True)
+
+
+def test_the_case_page_offers_only_what_can_be_done_and_says_whose_it_is(
+    client, factories, custodian
+) -> None:
+    filed = factories.request()  # received Tue 3 Mar 2026: long overdue now
+    case = f"/staff/requests/{filed.request_id}"
+    html = client.get(case).get_data(as_text=True)
+    assert "Overdue" in html and "Nobody yet" in html
+    assert "Give the statement of grounds" not in html  # nobody asked for it
+    assert "Records are released once the request is granted" in html and "Build and release" not in html
+    client.submit(f"{case}/assign_to_me", page=case)
+    client.submit(f"{case}/deny", {"citations": "610.021(14)", "withheld_description": "Plans"}, page=case)
+    html = client.get(case).get_data(as_text=True)
+    assert f"<dt>Assigned to</dt><dd>{custodian.full_name}</dd>" in html
+    assert "Give the statement of grounds" not in html
+    services.ask_for_statement_of_grounds(None, db.session.get(type(filed.request), filed.request_id))
+    assert "Give the statement of grounds" in client.get(case).get_data(as_text=True)
+
+    withdrawn = factories.request()
+    services.withdraw(None, withdrawn.request, "Asked to")
+    other = f"/staff/requests/{withdrawn.request_id}"
+    assert "Upload a responsive record" not in client.get(other).get_data(as_text=True)
+    refused = client.submit(
+        f"{other}/documents",
+        {
+            "file": (io.BytesIO(pdf(["Report"])), "report.pdf"),
+            "originating_unit_id": str(factories.unit().id),
+        },
+        page=other,
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 400 and "withdrawn: nothing more is uploaded" in refused.get_data(
+        as_text=True
+    )

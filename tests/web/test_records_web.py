@@ -109,7 +109,13 @@ def test_custodian_keys_in_a_mailed_request_with_both_dates(client, factories) -
     }
     response = client.submit("/staff/requests/new", data, follow_redirects=True)
     html = response.get_data(as_text=True)
-    assert "recorded" in html and "Tuesday 17 February 2026" in html and "reached the body 9 Feb 2026" in html
+    # The private link, shown once, for staff to send the requester; it opens the status page.
+    assert "The request is recorded" in html and "Status link for request" in html
+    link = re.search(r'href="http://localhost(/requests/[^"]+token=[^"]+)"', html).group(1)
+    assert client.application.test_client().get(link).status_code == 200
+    case = client.get(re.search(r'href="(/staff/requests/\d+)">Back to the request', html).group(1))
+    html = case.get_data(as_text=True)
+    assert "Tuesday 17 February 2026" in html and "reached the body 9 Feb 2026" in html
     backwards = client.submit("/staff/requests/new", {**data, "first_received_on": "2026-02-11"})
     assert backwards.status_code == 400 and "before it reached the body" in backwards.get_data(as_text=True)
     slip = client.submit("/staff/requests/new", {**data, "first_received_on": "0206-02-09"})
@@ -616,3 +622,24 @@ def test_reloading_the_confirmation_page_keeps_the_request_open_in_that_browser(
     reloaded = client.get(response.location)
     assert reloaded.status_code == 302 and client.get(reloaded.location).status_code == 200
     assert client.application.test_client().get(reloaded.location).status_code == 404  # another browser
+
+
+def test_a_broken_rule_is_shown_beside_the_field_it_is_about(client, factories) -> None:
+    factories.unit("RECORDS")
+    cases = [
+        ({"delivery": "mail"}, "contact_address", "postal address"),
+        ({"delivery": "email"}, "contact_email", "Give an email address"),
+        ({"date_from": "2026-03-05", "date_to": "2026-03-01"}, "date_to", "start of the date range"),
+        ({"fee_waiver_requested": "y"}, "public_interest_statement", "public interest"),
+    ]
+    for change, field, message in cases:
+        html = client.submit("/requests/new", {**FORM, **change}).get_data(as_text=True)
+        assert re.search(rf'<p class="error-message" id="{field}-error">.*{message}', html), field
+
+
+def test_a_signed_in_requesters_form_starts_with_their_name_and_address(client, factories) -> None:
+    factories.unit("RECORDS")
+    owner = factories.user()
+    client.sign_in(owner.email, PASSWORD)
+    html = client.get("/requests/new").get_data(as_text=True)
+    assert f'value="{owner.email}"' in html and f'value="{owner.full_name}"' in html

@@ -161,3 +161,16 @@ def test_a_receipt_still_to_go_carries_the_new_link(app, factories, monkeypatch)
     assert receipts.send_receipt(filed.request_id)
     [receipt] = _mail("request.received")
     assert f"token={token}" in receipt.body and filed.access_token not in receipt.body
+
+
+def test_an_old_link_says_what_to_do_rather_than_only_not_found(client, factories) -> None:
+    factories.unit("RECORDS")
+    tracking, old = _file(client)
+    client.get(old)
+    client.submit(f"/requests/{tracking}/new-link", page=f"/requests/{tracking}")
+    page = client.application.test_client().get(old)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 404 and "replaced by a newer one" in html and "custodian of records" in html
+    # The same words for a number that does not exist: nothing tells the two apart.
+    missing = client.application.test_client().get("/requests/2026-999999?token=x").get_data(as_text=True)
+    assert "replaced by a newer one" in missing
