@@ -8,7 +8,7 @@ audited, and the custodians are told which dates moved.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from flask import render_template
 from sqlalchemy import select
@@ -63,8 +63,20 @@ def remove_closure(actor, body: PublicBody, closure_id: int) -> list[MovedDate]:
     return _recompute(actor, body)
 
 
-def _recompute(actor, body: PublicBody) -> list[MovedDate]:
-    """Recompute open business-day clocks of ``body``; commit; tell custodians what moved."""
+def recheck_recent(body: PublicBody, since: datetime) -> list[MovedDate]:
+    """For the sweep: recompute the business-day clocks of ``body`` started since ``since``.
+
+    A clock started while an administrator changed the calendar can miss the change both
+    ways: the filing read the calendar before the closure was saved, and the recompute ran
+    before the filing committed. Checking each new clock once more against the calendar as
+    it now stands closes that gap within one sweep.
+    """
+    return _recompute(None, body, Clock.created_at >= since)
+
+
+def _recompute(actor, body: PublicBody, *only) -> list[MovedDate]:
+    """Recompute open business-day clocks of ``body`` (those matching ``only``, if given);
+    commit; tell custodians what moved."""
     calendar = services.calendar_for(body.id)
     today = services.local_today(body)
     moved: list[MovedDate] = []
@@ -75,6 +87,7 @@ def _recompute(actor, body: PublicBody) -> list[MovedDate]:
             Clock.day_count == DayCount.BUSINESS,
             Clock.basis_on.is_not(None),
             Clock.paused_at.is_(None),
+            *only,
         )
     )
     for clock in clocks:

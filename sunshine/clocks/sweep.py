@@ -20,7 +20,7 @@ from sunshine import calendar as cal
 from sunshine.accounts.services import holders_of
 from sunshine.audit.services import record
 from sunshine.authz import Role
-from sunshine.clocks import services
+from sunshine.clocks import closures, services
 from sunshine.clocks.cases import case_type, case_types
 from sunshine.clocks.models import Clock, ReminderSent, SweepRun
 from sunshine.clocks.policies import DEFAULT_POLICIES, Outcome, ReminderKind, Urgency
@@ -38,6 +38,9 @@ DIGEST_LISTED = 50
 REMINDER_BATCH = 500
 LAPSE_KINDS = [kind for kind, policy in DEFAULT_POLICIES.items() if policy.lapse_withdraws_case]
 STAFF_KINDS = [kind for kind, policy in DEFAULT_POLICIES.items() if policy.remind_role is not None]
+# Clocks started this recently are checked once more against the calendar (closures.recheck_recent):
+# longer than any gap between sweeps, so each new clock is checked after every calendar change.
+RECHECK_WINDOW = timedelta(hours=2)
 
 
 @dataclass
@@ -72,6 +75,7 @@ def run(now: datetime | None = None) -> SweepResult:
 
     counts = dict.fromkeys(("marked_due_soon", "marked_overdue", "escalated", "lapsed"), 0)
     for body in db.session.scalars(select(PublicBody)).all():
+        closures.recheck_recent(body, since=now - RECHECK_WINDOW)
         today = services.local_today(body, now)
         due_soon, overdue = _mark(body, today, services.calendar_for(body.id))
         counts["marked_due_soon"] += due_soon

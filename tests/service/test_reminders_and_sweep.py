@@ -250,3 +250,28 @@ def test_counsel_follows_the_escalation_to_a_page_of_every_overdue_deadline(app,
     other = app.test_client()
     other.sign_in(factories.user(Role.CUSTODIAN).email, PASSWORD)
     assert other.get(link).status_code == 403
+
+
+def test_a_clock_started_while_a_closure_was_being_added_is_put_right_by_the_next_sweep(factories) -> None:
+    """The filing read the calendar before the closure was saved, and the closure's recompute ran
+    before the filing committed: both missed. The sweep checks new clocks once more."""
+    from sunshine.audit.models import AuditEvent
+    from sunshine.clocks.models import ClosureDay
+
+    factories.user(Role.CUSTODIAN)
+    with at(datetime(2026, 3, 2, 15, 0)):
+        clock = factories.clock(started_on=MAR_2)  # due Thu 5 Mar
+        body = factories.unit("RECORDS").body
+        db.session.add(ClosureDay(body_id=body.id, day=date(2026, 3, 4), reason="Water main"))  # saved late
+        db.session.commit()
+    assert db.session.get(type(clock), clock.id).due_on == date(2026, 3, 5)
+    sweep_at(datetime(2026, 3, 2, 15, 10))
+    assert db.session.get(type(clock), clock.id).due_on == date(2026, 3, 6)
+    moved = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "clock.due_recomputed")).one()
+    assert moved.details == {"from": "2026-03-05", "to": "2026-03-06"}
+    assert len(_mail("calendar.due_dates_moved")) == 1  # custodians are told
+    sweep_at(datetime(2026, 3, 2, 15, 20))  # a second sweep finds nothing more to move
+    assert (
+        len(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "clock.due_recomputed")).all())
+        == 1
+    )
