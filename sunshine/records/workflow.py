@@ -262,6 +262,12 @@ def delay(
         raise RequestError("The earliest date the records will be available must be after today.")
     if available_on > today + MAX_DELAY:
         raise RequestError(f"{available_on:%-d %B %Y} is more than five years away: check the year.")
+    closed = clocks.calendar_for(unit.body.id).non_business_reason(available_on)
+    if closed is not None:  # nobody would be there to give access
+        raise RequestError(
+            f"The office is closed on {available_on:%A %-d %B %Y} ({closed}): "
+            "choose a day it is open for the records to be available."
+        )
     if not place.strip():
         raise RequestError("Say where the records will be available (RSMo 610.023.3).")
     if available_at_time is None:
