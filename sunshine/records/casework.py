@@ -216,6 +216,8 @@ def _case_page(
             | ({record.assigned_to_id} if record.assigned_to_id else set())
         ),
         tz=db.session.get(PublicBody, record.body_id).timezone,
+        FORMATS={c.value: c.label for c in forms.FORMATS},
+        DELIVERIES={c.value: c.label.lower() for c in forms.DELIVERIES},
         actions=available_actions(record.status),
         Action=Action,
         **page_forms,

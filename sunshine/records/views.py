@@ -13,6 +13,7 @@ from sunshine.clocks.policies import ClockKind
 from sunshine.extensions import db, limiter
 from sunshine.letters.services import letters_for
 from sunshine.records import forms, services, workflow
+from sunshine.records.citations import load_citations
 from sunshine.records.fee_settings import payment_instructions
 from sunshine.records.letters import clock_time
 from sunshine.records.models import Channel
@@ -128,6 +129,9 @@ def _status_page(record) -> str:
         "records/status.html",
         request_=record,
         tz=db.session.get(PublicBody, record.body_id).timezone,
+        FORMATS={c.value: c.label for c in forms.FORMATS},
+        DELIVERIES={c.value: c.label.lower() for c in forms.DELIVERIES},
+        citation_names={c.code: c.short_name for c in load_citations().all()},
         payment_instructions=payment_instructions(db.session.get(PublicBody, record.body_id)),
         history=history,
         messages=messages,
