@@ -57,6 +57,8 @@ def seed_demo(body_name: str) -> list[DemoAccount]:
         password = secrets.token_urlsafe(12)
         if role is Role.REQUESTER:
             user = accounts.register_requester(email, name, password)
+            if user is None:  # registration keeps quiet about a taken address; the demo must not
+                raise accounts.AccountError(f"{email} already has an account: seed an empty database.")
             user.email_confirmed_at = utcnow()
         else:
             user = accounts.create_staff(

@@ -18,11 +18,13 @@ branch_labels = None
 depends_on = None
 
 
+# In place, never by copying the table: on SQLite a copy drops public_body, which the foreign keys
+# of every department refuse (SQLite has had ADD and DROP COLUMN since 3.35).
 def upgrade():
-    with op.batch_alter_table("public_body", schema=None) as batch_op:
+    with op.batch_alter_table("public_body", schema=None, recreate="never") as batch_op:
         batch_op.add_column(sa.Column("payment_instructions", sa.Text(), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table("public_body", schema=None) as batch_op:
+    with op.batch_alter_table("public_body", schema=None, recreate="never") as batch_op:
         batch_op.drop_column("payment_instructions")

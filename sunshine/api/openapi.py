@@ -122,7 +122,9 @@ def build_spec(server_url: str) -> dict[str, Any]:
                             "or out of order; the message says which."
                         ),
                         "401": _error("No valid staff token was sent."),
-                        "403": _error("The token's holder does not work a records queue."),
+                        "403": _error(
+                            "The token's holder does not work the queue of the unit requests are filed at."
+                        ),
                         "413": _error("The body is too large."),
                         "415": _error("The body must be sent as application/json."),
                         "503": _error("The office is not set up to take requests yet."),

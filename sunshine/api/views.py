@@ -24,7 +24,7 @@ from sunshine.ids import as_id
 from sunshine.records import filing, services
 from sunshine.records.models import Channel, RecordsRequest
 from sunshine.records.states import Status
-from sunshine.records.web import PUBLIC_ACTIONS, file_at_records_unit
+from sunshine.records.web import KEY_IN_REFUSED, PUBLIC_ACTIONS, file_at_records_unit, keys_in
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # token-authenticated JSON, never a browser form
@@ -209,6 +209,8 @@ def staff_file_request():
     user, refused = _staff_user()
     if refused:
         return refused
+    if not keys_in(user):
+        return _fail(403, KEY_IN_REFUSED)
     data, refused = _parse(StaffRequestIn)
     if refused:
         return refused
@@ -237,7 +239,7 @@ def staff_requests():
     if refused:
         return refused
     limit = request.args.get("limit", str(STAFF_PAGE))
-    if not limit.isdigit() or not 1 <= int(limit) <= STAFF_PAGE_MAX:
+    if not (limit.isascii() and limit.isdigit()) or not 1 <= int(limit) <= STAFF_PAGE_MAX:
         return _fail(400, f"limit must be a whole number from 1 to {STAFF_PAGE_MAX}.", {"limit": limit[:40]})
     after = request.args.get("after")
     try:

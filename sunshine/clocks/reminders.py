@@ -1,4 +1,4 @@
-"""Sending a reminder: at most once per clock and kind, decided by a unique row."""
+"""Sending a reminder: at most once per clock, kind and due date, decided by a unique row."""
 
 from __future__ import annotations
 

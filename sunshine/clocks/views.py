@@ -13,7 +13,7 @@ from sunshine.clocks import closures, queries, settings
 from sunshine.clocks.cases import case_type
 from sunshine.clocks.forms import ClosureForm, PolicyLengthForm
 from sunshine.clocks.policies import DEFAULT_POLICIES, ClockKind
-from sunshine.clocks.services import ClockError, local_today
+from sunshine.clocks.services import ClockError, calendar_for, local_today
 from sunshine.extensions import db
 from sunshine.ids import as_id
 from sunshine.units import reach
@@ -76,10 +76,16 @@ def overdue():
     bodies = reach.body_ids(current_user, Permission.HEAR_APPEALS)
     late = queries.overdue_in(bodies)
     today = {body_id: local_today(db.session.get(PublicBody, body_id)) for body_id in bodies}
+    calendars = {body_id: calendar_for(body_id) for body_id in bodies}
     return render_template(
         "deadlines/overdue.html",
         clocks=late,
-        days_late={c.id: cal.business_days_between(c.due_on, today[c.body_id]) for c in late},
+        # Counted on each body's own calendar, closures included; never below zero, should a
+        # clock still be marked overdue after its date was moved later.
+        days_late={
+            c.id: cal.business_days_between(c.due_on, max(c.due_on, today[c.body_id]), calendars[c.body_id])
+            for c in late
+        },
         units={
             u.id: u.name
             for u in db.session.scalars(select(Unit).where(Unit.id.in_({c.unit_id for c in late})))

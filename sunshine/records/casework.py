@@ -20,7 +20,15 @@ from sunshine.records import duplicates, filing, forms, services, workflow
 from sunshine.records.citations import load_citations
 from sunshine.records.models import Channel, RecordsRequest
 from sunshine.records.states import Action, Status, available_actions
-from sunshine.records.web import bp, field_named, file_at_records_unit, intake_from, send_letter
+from sunshine.records.web import (
+    KEY_IN_REFUSED,
+    bp,
+    field_named,
+    file_at_records_unit,
+    intake_from,
+    keys_in,
+    send_letter,
+)
 from sunshine.units.models import PublicBody
 
 # The requester's and custodian's messages shown on the case page, and how each is labelled.
@@ -115,6 +123,8 @@ def _names(user_ids: set[int]) -> dict[int, str]:
 @requires(Permission.WORK_RECORDS_QUEUE)
 def staff_new():
     """Key in a request that came by mail, email, fax, phone or at the counter."""
+    if not keys_in(current_user):
+        abort(403, KEY_IN_REFUSED)
     form = forms.StaffIntakeForm()
     if form.validate_on_submit():
         try:

@@ -125,7 +125,7 @@ def clock_time(moment) -> str:
     return f"{moment:%I:%M %p}".lstrip("0")
 
 
-def waiver_terms(estimate, percent: int, window) -> dict[str, str]:
+def waiver_terms(estimate, percent: int, window, how_to_pay: str = "") -> dict[str, str]:
     """What a fee-waiver decision tells the requester: the letter's values, and the email's."""
     if percent == 100:
         decision = "the fees are waived in full"
@@ -139,7 +139,7 @@ def waiver_terms(estimate, percent: int, window) -> dict[str, str]:
         payment = (
             f"Payment is needed by {_long(window.due_on)}. If we do not receive it by then, your request "
             "will be treated as withdrawn (RSMo 610.023, 610.026)."
-        )
+        ) + (f" How to pay: {how_to_pay}" if how_to_pay else "")
     else:
         payment = ""
     return {

@@ -242,6 +242,7 @@ def decide_with_citations(
 
 def ask_for_statement_of_grounds(actor, request: RecordsRequest) -> None:
     """The requester asks for the written grounds of a denial: 3 business days (610.023.4)."""
+    lock(request)  # a double click waits, then finds the first request's clock
     if not grounds_can_be_asked(request):
         raise RequestError(
             "A statement of grounds can be asked for once a request is denied in whole or part."

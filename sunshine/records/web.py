@@ -57,6 +57,20 @@ def field_named(form, name: str | None, default):
     return found if found is not None and hasattr(found, "errors") else default
 
 
+KEY_IN_REFUSED = "Requests are keyed in by the custodians of the records unit, where they are filed."
+
+
+def keys_in(user) -> bool:
+    """Whether ``user`` may key in requests: they work the queue of the unit requests are filed at
+    (else the request, once filed, would be out of their sight). True while there is no such unit,
+    which filing answers with a 503."""
+    from sunshine.authz import Permission, can
+    from sunshine.units.services import unit_by_code
+
+    unit = unit_by_code(current_app.config["RECORDS_UNIT_CODE"])
+    return unit is None or can(user, Permission.WORK_RECORDS_QUEUE, unit_id=unit.id)
+
+
 def file_at_records_unit(actor, intake: filing.Intake, **how) -> filing.Filed:
     """File a request at the unit that takes requests (RECORDS_UNIT_CODE); 503 if there is none yet."""
     try:

@@ -179,6 +179,7 @@ def estimate_and_request_payment(actor, request: RecordsRequest, inputs: fees.Fe
 
 def decide_waiver(actor, request: RecordsRequest, *, percent: int, reason: str) -> FeeEstimateRecord:
     """Waive (100) or reduce (1-99 percent) the latest estimate: the release serves the public interest."""
+    lock(request)  # not beside a payment being recorded: each sees what the other did
     row = _latest_estimate(request)
     if not reason.strip():
         raise RequestError("Give the reason for the waiver decision: it is sent to the requester.")
@@ -200,13 +201,24 @@ def decide_waiver(actor, request: RecordsRequest, *, percent: int, reason: str) 
     if row.total_cents == 0 and request.status is Status.AWAITING_PAYMENT:
         _payment_complete(actor, request, row, 0)
     window = _open_clock(request, ClockKind.FEE_PAYMENT)
-    notify_requester(actor, request, "fee_waiver", terms=waiver_terms(row, percent, window))
+    notify_requester(
+        actor,
+        request,
+        "fee_waiver",
+        terms=waiver_terms(
+            row,
+            percent,
+            window,
+            fee_settings.payment_instructions(db.session.get(PublicBody, request.body_id)),
+        ),
+    )
     db.session.commit()
     return row
 
 
 def record_payment(actor, request: RecordsRequest, amount_cents: int) -> None:
     """Payment received in full: the window is met and the response clock runs again."""
+    lock(request)  # the amount due is read after any waiver decided meanwhile
     row = _latest_estimate(request)
     if amount_cents != row.total_cents:
         raise RequestError(f"The amount due is ${row.total_cents / 100:.2f}; record the full payment.")
@@ -228,6 +240,7 @@ def _payment_complete(actor, request: RecordsRequest, row: FeeEstimateRecord, am
 def _latest_estimate(request: RecordsRequest) -> FeeEstimateRecord:
     row = (
         db.session.query(FeeEstimateRecord)
+        .populate_existing()  # as it stands now, not as this session first read it
         .filter_by(request_id=request.id)
         .order_by(FeeEstimateRecord.id.desc())
         .first()

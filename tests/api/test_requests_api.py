@@ -219,7 +219,8 @@ def test_the_staff_list_comes_in_pages_in_due_order_each_request_once(
 
 @pytest.mark.parametrize(
     "query",
-    [{"limit": "0"}, {"limit": "501"}, {"limit": "ten"}, {"after": "yesterday"}, {"after": "2026-02-30.1"},
+    [{"limit": "0"}, {"limit": "501"}, {"limit": "ten"}, {"limit": "²"},
+     {"limit": "١٠"}, {"after": "yesterday"}, {"after": "2026-02-30.1"},
      {"after": "2026-03-01.99999999999"}, {"after": "none"}, {"after": "none.-1"}],
 )  # fmt: skip
 def test_a_bad_page_of_the_staff_list_is_400_with_what_to_send(
@@ -233,7 +234,7 @@ def test_a_bad_page_of_the_staff_list_is_400_with_what_to_send(
 
 
 def test_staff_key_in_a_mailed_request_through_the_api(client, factories, records_unit) -> None:
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     from sunshine.audit.models import AuditEvent
     from sunshine.extensions import db
@@ -241,7 +242,9 @@ def test_staff_key_in_a_mailed_request_through_the_api(client, factories, record
 
     custodian = factories.user(Role.CUSTODIAN)
     headers = {"Authorization": f"Bearer {accounts.create_api_token(None, custodian, 'inbox')}"}
-    today = date.today()
+    from sunshine.clocks.services import local_today
+
+    today = local_today(records_unit.body)  # the body's date: filing refuses a date after it
     body = {**BODY, "channel": "mail", "first_received_on": (today - timedelta(days=3)).isoformat(),
             "custodian_received_on": (today - timedelta(days=1)).isoformat()}  # fmt: skip
     response = client.post("/api/v1/staff/requests", json=body, headers=headers)
@@ -328,3 +331,16 @@ def test_while_the_response_clock_is_paused_no_due_date_is_given_as_if_it_ran(
         (running.tracking_number, "2026-03-09"),
         (paused.tracking_number, None),  # not first, as if two weeks late
     ]
+
+
+def test_only_the_records_units_custodians_key_in_requests(client, factories, records_unit) -> None:
+    elsewhere = factories.user(Role.CUSTODIAN, unit="TRAFFIC")
+    headers = {"Authorization": f"Bearer {accounts.create_api_token(None, elsewhere, 'inbox')}"}
+    body = {**BODY, "channel": "email", "first_received_on": "2026-03-04"}
+    refused = client.post("/api/v1/staff/requests", json=body, headers=headers)
+    assert refused.status_code == 403 and "records unit" in refused.json["error"]["message"]
+    from tests.factories import PASSWORD
+
+    client.sign_in(elsewhere.email, PASSWORD)
+    page = client.get("/staff/requests/new")
+    assert page.status_code == 403 and "records unit" in page.get_data(as_text=True)

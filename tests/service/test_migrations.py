@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
@@ -59,3 +60,62 @@ def test_tracking_numbers_continue_across_the_move_to_sequences_and_back(tmp_pat
                 assert [tuple(r) for r in rows] == [(2025, 978), (2026, 42)]
                 assert conn.execute(text("SELECT to_regclass('tracking_number_2026')")).scalar() is None
             db.engine.dispose()
+
+
+def _reminders_and_payment_round_trip(url: str, tmp_path: Path) -> None:
+    """0015 keys each reminder sent by the due date it was for, and 0016 adds how to pay: both go up and
+    down again on a database with rows in it, keeping what was sent."""
+    app = create_app(env=make_test_env(tmp_path, url))
+    with app.app_context():
+        upgrade(revision="0014_delay_time")
+        with db.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO public_body (id, name, slug, timezone, created_at) "
+                    "VALUES (1, 'City', 'city', 'America/Chicago', '2026-03-01')"
+                )
+            )
+            conn.execute(text("INSERT INTO department (id, body_id, name) VALUES (1, 1, 'Police')"))
+            conn.execute(
+                text(
+                    "INSERT INTO unit (id, department_id, name, code, active) "
+                    "VALUES (1, 1, 'Records', 'RECORDS', true)"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO clock (id, kind, case_type, case_id, body_id, unit_id, label, day_count, "
+                    "length, started_on, basis_on, basis_days, due_on, explanation, start_verb, outcome, "
+                    "urgency, created_at) VALUES (1, 'sunshine_response', 'records_request', 1, 1, 1, 'X', "
+                    "'business', 3, '2026-03-02', '2026-03-02', 3, '2026-03-05', 'x', 'Received', 'open', "
+                    "'on_track', '2026-03-02')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO reminder_sent (clock_id, kind, sent_at) VALUES (1, 'due_soon', '2026-03-04')"
+                )
+            )
+        upgrade()
+        with db.engine.begin() as conn:
+            assert conn.execute(text("SELECT due_on FROM reminder_sent")).scalar() in (
+                "2026-03-05",
+                date(2026, 3, 5),
+            )
+            conn.execute(text("UPDATE public_body SET payment_instructions = 'Checks to the City'"))
+        downgrade(revision="0014_delay_time")
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM reminder_sent")).scalar() == 1
+            assert conn.execute(text("SELECT count(*) FROM department")).scalar() == 1
+        upgrade()
+        db.engine.dispose()
+
+
+def test_reminders_and_payment_migrations_round_trip_with_rows_on_sqlite(tmp_path: Path) -> None:
+    _reminders_and_payment_round_trip(f"sqlite:///{tmp_path / 'rows.db'}", tmp_path)
+
+
+@needs_postgresql
+def test_reminders_and_payment_migrations_round_trip_with_rows_on_postgresql(tmp_path: Path) -> None:
+    with scratch_postgres_database(PG_ADMIN_URL) as url:
+        _reminders_and_payment_round_trip(url, tmp_path)

@@ -286,3 +286,30 @@ def test_a_window_met_while_the_sweep_runs_is_not_withdrawn_by_it(app, factories
         select(Clock).where(Clock.case_id == request.id, Clock.kind == ClockKind.FEE_PAYMENT)
     ).one()
     assert window.outcome is Outcome.MISSED  # paid a day late, before the sweep came: not withdrawn by it
+
+
+def test_a_payment_recorded_after_a_waiver_decided_meanwhile_is_checked_against_the_new_amount(
+    app, factories
+) -> None:
+    """Two custodians: one loads the case to record the cheque for the full estimate, the other
+    halves the fees meanwhile. The payment is checked against what is due now, not what was read."""
+    from sunshine.records.models import RecordsRequest
+
+    with at(UTC_NOON):
+        filed = factories.request()
+        workflow.estimate_and_request_payment(None, filed.request, FeeInputs(standard_pages=100))
+    db.session.remove()
+    with at(UTC_NOON + timedelta(days=1)), app.app_context():
+        request = db.session.get(RecordsRequest, filed.request_id)
+        shown = workflow._latest_estimate(request)  # what this custodian's page showed, still held
+        full = shown.total_cents
+        with app.app_context():  # the other custodian, at the same moment
+            workflow.decide_waiver(
+                None, db.session.get(RecordsRequest, filed.request_id), percent=50, reason="News story"
+            )
+        with pytest.raises(records.RequestError, match=f"amount due is \\${full / 200:.2f}"):
+            workflow.record_payment(None, request, full)
+        db.session.rollback()
+    db.session.expire_all()
+    estimate = workflow._latest_estimate(db.session.get(RecordsRequest, filed.request_id))
+    assert (estimate.total_cents, estimate.paid_cents) == (full // 2, None)
