@@ -92,6 +92,7 @@ def login():
             # a value planted by someone else) carries over into the signed-in one.
             session.clear()
             login_user(result.user)
+            flash(f"Signed in as {result.user.full_name}.", "success")
             response = redirect(safe_next(request.args.get("next")) or _home_for(result.user))
             devices.remember_device(response, result.user.email_index)
             return response
@@ -101,8 +102,15 @@ def login():
 
 
 def _home_for(user) -> str:
-    """Custodians start at their queue; everyone else at the home page."""
-    return url_for("deadlines.queue") if can(user, Permission.WORK_RECORDS_QUEUE) else url_for("public.home")
+    """Where each starts: custodians at their queue, counsel at the overdue deadlines, other staff
+    at the workspace, requesters at their requests."""
+    if can(user, Permission.WORK_RECORDS_QUEUE):
+        return url_for("deadlines.queue")
+    if can(user, Permission.HEAR_APPEALS):
+        return url_for("deadlines.overdue")
+    if can(user, Permission.USE_STAFF_WORKSPACE):
+        return url_for("public.workspace")
+    return url_for("records.my_requests")
 
 
 @bp.route("/logout", methods=["POST"])

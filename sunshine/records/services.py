@@ -124,6 +124,13 @@ def replace_access_token(actor, request: RecordsRequest) -> str:
     return token
 
 
+def link_replaceable_by_requester(request: RecordsRequest) -> bool:
+    """Whether the status page may replace its own link: only when the requester can get the new one
+    another way too (by email, or by signing in). Otherwise whoever held a leaked link could replace
+    it and keep the only working one; then only staff replace it."""
+    return bool(request.contact_email or request.requester_id)
+
+
 def record_staff_view(actor, request: RecordsRequest) -> None:
     """Every staff view of a request (it holds the requester's personal data) is on the record."""
     record(actor, "request.viewed", request)

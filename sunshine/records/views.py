@@ -129,6 +129,7 @@ def _status_page(record) -> str:
         "records/status.html",
         request_=record,
         tz=db.session.get(PublicBody, record.body_id).timezone,
+        link_replaceable=services.link_replaceable_by_requester(record),
         FORMATS={c.value: c.label for c in forms.FORMATS},
         DELIVERIES={c.value: c.label.lower() for c in forms.DELIVERIES},
         citation_names={c.code: c.short_name for c in load_citations().all()},
@@ -246,6 +247,9 @@ def new_link(tracking_number: str):
         abort(404)
     if not FlaskForm().validate_on_submit():
         flash("The form expired; try again.", "error")
+        return _status_page(record), 400
+    if not services.link_replaceable_by_requester(record):
+        flash("Ask the custodian of records for a new link to this request.", "error")
         return _status_page(record), 400
     token = services.replace_access_token(current_user if current_user.is_authenticated else None, record)
     _remember(record)  # this browser keeps the request open; every other one needs the new link

@@ -236,7 +236,7 @@ def test_sign_in_follows_local_next_links_only(client, factories) -> None:
         "/account/login?next=https://evil.example/",
         data={"email": user.email, "password": PASSWORD, "csrf_token": token},
     )
-    assert evil.location == "/"
+    assert evil.location == "/account/requests"  # their own start page, never the other site
     client.submit("/account/logout", page="/")
     token = client.csrf_token("/account/login")
     local = client.post(
@@ -276,3 +276,21 @@ def test_forgot_password_does_not_reveal_whether_an_account_exists(client, facto
     assert known.status_code == unknown.status_code == 200
     assert "If an account uses that address" in known.get_data(as_text=True)
     assert "If an account uses that address" in unknown.get_data(as_text=True)
+
+
+def test_each_role_starts_where_its_work_is(client, factories) -> None:
+    from sunshine.authz import Role
+
+    starts = {
+        Role.REQUESTER: "/account/requests",
+        Role.CUSTODIAN: "/staff/queue",
+        Role.GENERAL_COUNSEL: "/staff/overdue",
+        Role.UNIT_REVIEWER: "/staff/",
+        Role.ADMINISTRATOR: "/staff/",
+    }
+    for role, start in starts.items():
+        browser = client.application.test_client()
+        person = factories.user(role)
+        response = browser.sign_in(person.email, PASSWORD)
+        assert response.location == start, role
+        assert f"Signed in as {person.full_name}" in browser.get(start).get_data(as_text=True)

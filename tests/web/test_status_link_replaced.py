@@ -74,13 +74,15 @@ def test_the_requester_replaces_the_link_and_only_the_new_one_opens_the_request(
     assert (event.object_id, event.actor_id, event.details) == (str(request.id), None, {"by_staff": False})
 
 
-def test_without_an_email_address_the_new_link_is_only_shown(client, factories) -> None:
+def test_without_an_email_address_or_account_only_staff_replace_the_link(client, factories) -> None:
+    """Else whoever held a leaked link could replace it and keep the only working one."""
     factories.unit("RECORDS")
     tracking, old = _file(client)
-    client.get(old)
-    replaced = client.submit(f"/requests/{tracking}/new-link", page=f"/requests/{tracking}")
-    html = client.get(replaced.location).get_data(as_text=True)
-    assert "We have also emailed it to you" not in html and LINK.search(html)
+    page = client.get(old).get_data(as_text=True)
+    assert "Replace my link" not in page and "ask the custodian of records for a new one" in page
+    refused = client.submit(f"/requests/{tracking}/new-link", page=f"/requests/{tracking}")
+    assert refused.status_code == 400 and "Ask the custodian of records" in refused.get_data(as_text=True)
+    assert client.application.test_client().get(old).status_code == 200  # unchanged
     assert _mail("request.link_replaced") == []
 
 
@@ -98,7 +100,7 @@ def test_only_a_holder_of_the_link_can_replace_it(client, factories) -> None:
 
 def test_a_replacement_without_the_form_token_is_refused_and_changes_nothing(client, factories) -> None:
     factories.unit("RECORDS")
-    tracking, old = _file(client)
+    tracking, old = _file(client, contact_email="asker@example.org")
     client.get(old)
     refused = client.post(f"/requests/{tracking}/new-link", data={})
     assert refused.status_code == 400 and "form has expired" in refused.get_data(as_text=True)
@@ -165,7 +167,7 @@ def test_a_receipt_still_to_go_carries_the_new_link(app, factories, monkeypatch)
 
 def test_an_old_link_says_what_to_do_rather_than_only_not_found(client, factories) -> None:
     factories.unit("RECORDS")
-    tracking, old = _file(client)
+    tracking, old = _file(client, contact_email="asker@example.org")
     client.get(old)
     client.submit(f"/requests/{tracking}/new-link", page=f"/requests/{tracking}")
     page = client.application.test_client().get(old)
