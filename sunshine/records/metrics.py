@@ -86,6 +86,10 @@ class Report:
     months: tuple[MonthFigures, ...]
     total: Figures
     citations: tuple[CitationCount, ...]  # most cited first, then in statute order
+    # Requests of the period still waiting for a first response (their response clock open), and
+    # how many of them are already past due: the on-time share counts only those answered.
+    awaiting: int = 0
+    awaiting_overdue: int = 0
 
 
 def missouri_today() -> date:
@@ -140,7 +144,26 @@ def monthly_report(months: int = DEFAULT_MONTHS, *, today: date | None = None) -
         answered_on_time=sum(m.answered_on_time for m in rows),
         median_days_to_answer=_median([d for month_days in days.values() for d in month_days]),
     )
-    return Report(first, last, tuple(rows), total, _citation_counts(in_period))
+    awaiting, overdue = _awaiting(in_period, today or missouri_today())
+    return Report(first, last, tuple(rows), total, _citation_counts(in_period), awaiting, overdue)
+
+
+def _awaiting(in_period: ColumnElement[bool], today: date) -> tuple[int, int]:
+    """Requests of the period whose response clock is still open, and those of them past due
+    (a paused clock, waiting on the requester, is not past due)."""
+    late = and_(Clock.paused_at.is_(None), Clock.due_on < today)
+    row = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(case((late, 1), else_=0)), 0))
+        .select_from(Clock)
+        .join(RecordsRequest, RecordsRequest.id == Clock.case_id)
+        .where(
+            in_period,
+            Clock.case_type == CASE_TYPE,
+            Clock.kind == ClockKind.SUNSHINE_RESPONSE,
+            Clock.outcome == Outcome.OPEN,
+        )
+    ).one()
+    return int(row[0]), int(row[1])
 
 
 def _median(values: list[int]) -> float | None:

@@ -177,3 +177,18 @@ def test_the_number_of_queries_does_not_grow_with_the_number_of_requests(factori
     for day in (3, 4, 5, 6, 9):
         _grant(factories.request(received_on=date(2026, 4, day)).request, datetime(2026, 4, 10, 16))
     assert queries_for_report() == few
+
+
+def test_requests_still_waiting_for_a_first_response_are_shown_beside_the_share(report) -> None:
+    # The acknowledged March request and the June one have no first response; both are past due.
+    assert (report.awaiting, report.awaiting_overdue) == (2, 2)
+
+
+def test_a_paused_request_waits_without_counting_as_past_due(factories) -> None:
+    from sunshine.records import workflow
+
+    with _at(datetime(2026, 6, 2, 15)):
+        filed = factories.request(received_on=date(2026, 6, 1)).request
+        workflow.ask_clarification(None, filed, "Which address?")
+    report = monthly_report(1, today=TODAY)
+    assert (report.awaiting, report.awaiting_overdue) == (1, 0)

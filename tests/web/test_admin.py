@@ -264,3 +264,11 @@ def test_every_administration_page_links_back_to_administration(client, factorie
         html = client.get(path).get_data(as_text=True)
         assert '<a href="/admin/">Back to administration</a>' in html, path
         assert html.index("Back to administration") < html.index("<h1>"), path
+
+
+def test_an_administrator_is_not_offered_to_switch_themselves_off(client, factories) -> None:
+    admin = _admin_client(client, factories)
+    html = client.get("/admin/").get_data(as_text=True)
+    row = html[html.index(admin.email) :]
+    row = row[: row.index("</tr>")]
+    assert "Switch off" not in row and "You" in row

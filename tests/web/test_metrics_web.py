@@ -58,6 +58,9 @@ def test_anyone_can_read_the_figures_without_signing_in(client, spring) -> None:
     assert cells[2:] == [no_response, no_response] and "None" not in html
     assert "A dash (—) means no request received that month has had a first response yet." in html
     assert "RSMo 610.021(3): Hiring, firing, discipline or promotion of a particular employee" in html
+    # Beside the on-time share: June's request, still unanswered and past due, is not hidden by it.
+    waiting = r"Still waiting for a first response</dt>\s*<dd>1, of which 1 past the 3 business days"
+    assert re.search(waiting, html)
 
 
 def test_charts_are_drawn_on_the_server_with_text_alternatives(client, spring) -> None:
