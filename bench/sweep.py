@@ -89,7 +89,7 @@ def load_clocks(total: int, body_id: int, unit_id: int) -> None:
                         "on_track",
                         datetime.combine(due - timedelta(days=1), datetime.min.time()),
                         "due_soon",
-                        NOW,
+                        NOW - timedelta(days=30),  # started weeks ago, as nearly all open clocks were
                     )
                 )
         raw.commit()

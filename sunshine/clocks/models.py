@@ -84,7 +84,8 @@ class Clock(db.Model):
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     next_reminder_at: Mapped[datetime | None]  # UTC, naive
     next_reminder_kind: Mapped[ReminderKind | None] = mapped_column(_enum(ReminderKind, 20))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Indexed: each sweep re-checks the clocks started in the last hours (closures.recheck_recent).
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
     pauses: Mapped[list[ClockPause]] = relationship(order_by="ClockPause.id", cascade="all, delete-orphan")
     extensions: Mapped[list[ClockExtension]] = relationship(
