@@ -117,7 +117,12 @@ def replace_access_token(actor, request: RecordsRequest) -> str:
         queue_email(
             request.contact_email,
             f"Records request {request.tracking_number}: your new status link",
-            render_template("email/link_replaced.txt", request=request, link=status_link(request)),
+            render_template(
+                "email/link_replaced.txt",
+                request=request,
+                link=status_link(request),
+                by_staff=bool(getattr(actor, "is_staff", False)),
+            ),
             kind="request.link_replaced",
         )
     db.session.commit()

@@ -85,6 +85,22 @@ TRANSITIONS: dict[Action, tuple[frozenset[Status], Status]] = {
 }
 
 
+# Each action as a past participle, for refusals: "... so it cannot be granted in part".
+DONE_WORDS = {
+    Action.ACKNOWLEDGE: "acknowledged",
+    Action.ASK_CLARIFICATION: "sent a question",
+    Action.CLARIFIED: "clarified",
+    Action.REQUEST_PAYMENT: "sent a fee estimate",
+    Action.PAID: "marked paid",
+    Action.DELAY: "given a delay notice",
+    Action.GRANT: "granted",
+    Action.PARTIAL_GRANT: "granted in part",
+    Action.DENY: "denied",
+    Action.CLOSE: "closed",
+    Action.WITHDRAW: "withdrawn",
+}
+
+
 class TransitionError(ValueError):
     """The action is not available in the request's current state."""
 
@@ -93,7 +109,8 @@ def next_status(current: Status, action: Action) -> Status:
     allowed, target = TRANSITIONS[action]
     if current not in allowed:
         raise TransitionError(
-            f"A request that is “{current.label.lower()}” cannot be given “{action.value}”."
+            f"This request is now {current.staff_label.lower()}, so it cannot be {DONE_WORDS[action]}: "
+            "reload the page to see where it stands."
         )
     return target
 

@@ -22,6 +22,7 @@ from sunshine.records.web import (
     bp,
     field_named,
     file_at_records_unit,
+    history_label,
     intake_from,
     send_letter,
 )
@@ -30,6 +31,7 @@ from sunshine.units.models import PublicBody
 
 bp.add_app_template_filter(clock_time, "clock_time")  # 9:00 AM, as the letters write it
 bp.add_app_template_filter(local_time, "local_time")  # stored UTC moments in the body's time zone
+bp.add_app_template_filter(history_label, "history_label")  # request.grant -> Granted in full
 
 
 @bp.route("/requests/new", methods=["GET", "POST"])

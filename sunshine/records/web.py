@@ -51,6 +51,43 @@ def intake_from(form: forms.RequestForm) -> filing.Intake:
     )
 
 
+# What each event on a request's record is called on its pages (others: their name in words).
+HISTORY_LABELS = {
+    "request.filed": "Request received",
+    "request.acknowledge": "Acknowledged",
+    "request.ask_clarification": "Asked the requester to clarify",
+    "request.clarified": "The requester clarified",
+    "request.fee_estimate": "Fees estimated",
+    "request.request_payment": "Payment asked for",
+    "request.fee_accepted": "Fee estimate accepted",
+    "request.paid": "Payment recorded",
+    "request.fee_waiver_decided": "Fee waiver decided",
+    "request.delay": "Delay notice given",
+    "request.grant": "Granted in full",
+    "request.partial_grant": "Granted in part",
+    "request.deny": "Denied",
+    "request.close": "Closed",
+    "request.withdraw": "Withdrawn",
+    "request.assigned": "Assigned to a custodian",
+    "request.message": "Message",
+    "request.note_added": "Internal note added",
+    "request.statement_of_grounds_asked": "Statement of grounds asked for",
+    "request.statement_of_grounds_given": "Statement of grounds given",
+    "request.released": "Records released",
+    "request.release_failed": "Release packet failed",
+    "request.link_replaced": "Status link replaced",
+    "letter.generated": "Letter written",
+    "document.received": "Record uploaded",
+    "document.scanned": "Record checked for sensitive data",
+    "document.refused": "Upload refused",
+    "finding.resolved": "Sensitive-data finding resolved",
+}
+
+
+def history_label(action: str) -> str:
+    return HISTORY_LABELS.get(action) or action.split(".", 1)[-1].replace("_", " ").capitalize()
+
+
 def field_named(form, name: str | None, default):
     """The form's field called ``name`` (the field a broken rule is about), else ``default``."""
     found = getattr(form, name, None) if name else None

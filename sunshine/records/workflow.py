@@ -278,7 +278,9 @@ def delay(
     closed = clocks.calendar_for(unit.body.id).non_business_reason(available_on)
     if closed is not None:  # nobody would be there to give access
         raise RequestError(
-            f"The office is closed on {available_on:%A %-d %B %Y} ({closed}): "
+            f"The office is closed on {available_on:%A %-d %B %Y}"
+            + ("" if closed in ("Saturday", "Sunday") else f" ({closed})")
+            + ": "
             "choose a day it is open for the records to be available."
         )
     if not place.strip():

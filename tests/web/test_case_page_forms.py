@@ -143,7 +143,7 @@ def test_times_are_shown_at_the_body_and_the_history_reads_as_words(client, fact
     client.get(case)
     html = client.get(case).get_data(as_text=True)
     assert "3 Mar 2026, 9:05 AM CST" in html and "UTC" not in html
-    assert "Filed" in html and "request.filed" not in html and "Viewed" not in html
+    assert "Request received" in html and "request.filed" not in html and "Viewed" not in html
     assert "Opened by staff 2 times" in html
     assert f"Message, by {custodian.full_name}" in html
     status = client.application.test_client().get(
@@ -185,3 +185,30 @@ def test_the_case_page_offers_only_what_can_be_done_and_says_whose_it_is(
     assert refused.status_code == 400 and "withdrawn: nothing more is uploaded" in refused.get_data(
         as_text=True
     )
+
+
+def test_an_action_already_overtaken_says_so_in_words(client, factories, custodian) -> None:
+    """Two tabs: granted in one, then granted in part in the other."""
+    filed = factories.request()
+    case = f"/staff/requests/{filed.request_id}"
+    token_page = client.get(case)
+    assert token_page.status_code == 200
+    services.grant(custodian, filed.request)
+    refused = client.submit(
+        f"{case}/partial_grant", {"citations": "610.021(14)", "withheld_description": "Plans"}, page=case
+    )
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    assert (
+        "This request is now granted, so it cannot be granted in part" in html and "partial_grant" not in html
+    )
+    assert "Granted in full" in client.get(case).get_data(as_text=True)  # the history, in words
+
+
+def test_the_requester_is_told_plainly_when_the_response_is_late(client, factories) -> None:
+    filed = factories.request()  # received Tue 3 Mar 2026, due Fri 6 Mar: long past
+    from sunshine.clocks import sweep
+
+    sweep.run()
+    page = client.get(f"/requests/{filed.tracking_number}?token={filed.access_token}").get_data(as_text=True)
+    assert "Late" in page and "This date has passed" in page and "Request received" in page

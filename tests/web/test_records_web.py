@@ -40,7 +40,7 @@ def test_anyone_files_anonymously_and_follows_it_by_the_secret_link(client, fact
     status = client.get(link)
     html = status.get_data(as_text=True)
     assert status.status_code == 200 and "Body-worn camera video" in html and "Response due" in html
-    assert "filed" in html  # the public history
+    assert "Request received" in html  # the public history
     # The link is shown once: the confirmation page does not show it again, but this browser,
     # which filed the request, is taken to the status page and may read it.
     again = client.get(f"/requests/{tracking}/filed")
