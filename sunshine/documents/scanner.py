@@ -59,6 +59,33 @@ class FindingKind(enum.StrEnum):
         """True when the finding flags a topic (medical, juvenile), not an identifier."""
         return self in (FindingKind.JUVENILE_INFORMATION, FindingKind.MEDICAL_INFORMATION)
 
+    @property
+    def label(self) -> str:
+        """What staff read: "Social Security number", not "ssn"."""
+        return FINDING_LABELS[self]
+
+
+FINDING_LABELS = {
+    FindingKind.SSN: "Social Security number",
+    FindingKind.PAYMENT_CARD: "payment card number",
+    FindingKind.ROUTING_NUMBER: "bank routing number",
+    FindingKind.MILITARY_ID: "military ID number",
+    FindingKind.DRIVER_LICENCE_OR_STATE_ID: "driver's licence or state ID number",
+    FindingKind.BANK_ACCOUNT: "bank account number",
+    FindingKind.DATE_OF_BIRTH: "date of birth",
+    FindingKind.CARD_SECURITY_CODE: "card security code",
+    FindingKind.JUVENILE_INFORMATION: "information about a juvenile",
+    FindingKind.MEDICAL_INFORMATION: "medical information",
+}
+
+
+def finding_label(kind: str) -> str:
+    """The words for a stored finding kind; an unknown one (a rule since retired) in its own words."""
+    try:
+        return FindingKind(kind).label
+    except ValueError:
+        return kind.replace("_", " ")
+
 
 # Confidence: formatting, check digits and context words each add evidence.
 _SSN_FORMATTED = 0.85

@@ -18,6 +18,7 @@ from sunshine.crypto import cipher
 from sunshine.documents import filetypes, parsing, scanner
 from sunshine.documents.models import Document, DocumentRole, DocumentStatus, Resolution, SensitiveFinding
 from sunshine.documents.refusals import FileKind, RefusedFile
+from sunshine.documents.scanner import finding_label
 from sunshine.documents.storage import save_in_transaction, storage
 from sunshine.extensions import db
 from sunshine.jobs.queue import enqueue_after_commit
@@ -262,6 +263,6 @@ def release_blockers(case_type: str, case_id: int) -> list[str]:
             if finding.resolution is Resolution.UNRESOLVED:
                 problems.append(
                     f"{document.display_name}, page {finding.page}: possible "
-                    f"{finding.kind.replace('_', ' ').lower()} ({finding.snippet}) is unresolved."
+                    f"{finding_label(finding.kind)} ({finding.snippet}) is unresolved."
                 )
     return problems

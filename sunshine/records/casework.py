@@ -64,18 +64,16 @@ def staff_list():
     It shows no personal data, so viewing it is not a view of any request.
     """
     units = units_where(current_user, Permission.WORK_RECORDS_QUEUE)
-    number = (request.args.get("number") or "").strip()
+    number = _tidy_number(request.args.get("number") or "")
     status = request.args.get("status", "open")
-    code = 200
+    code, number_error = 200, None
     if number and not services.TRACKING_NUMBER.fullmatch(number):
-        flash("Tracking numbers look like 2026-000123: the year, a hyphen and at least six digits.", "error")
-        code = 400
+        number_error, code = "Tracking numbers look like 2026-000123: the year, a hyphen and six digits.", 400
     elif number:
         found = services.find(number)
         if found is not None and found.unit_id in units:
             return redirect(url_for("records.case", request_id=found.id))
-        flash(f"No request numbered {number} is in your units.", "error")
-        code = 404
+        number_error, code = f"No request numbered {number} is in your units.", 404
     if status not in LIST_FILTERS:
         flash("Choose one of the statuses listed.", "error")
         status, code = "open", 400
@@ -93,11 +91,20 @@ def staff_list():
         status=status,
         statuses=[("open", "Open"), *((s.value, s.staff_label) for s in Status), ("all", "All")],
         number=number,
+        number_error=number_error,
         older=shown[-1].id if len(rows) > LIST_PAGE else None,
         due=_response_due({r.id for r in shown}),
         assignees=_names({r.assigned_to_id for r in shown if r.assigned_to_id}),
     )
     return page, code
+
+
+def _tidy_number(text: str) -> str:
+    """A tracking number as people type it: "2026000123", "2026 123" or "2026-123" is 2026-000123."""
+    digits = "".join(ch for ch in text if ch.isascii() and ch.isdigit())
+    if len(digits) > 4 and all(ch.isascii() and (ch.isdigit() or ch in " -") for ch in text.strip()):
+        return f"{digits[:4]}-{int(digits[4:]):06d}"
+    return text.strip()
 
 
 def _response_due(request_ids: set[int]) -> dict[int, Clock]:
@@ -242,6 +249,11 @@ def _case_page(
         letters=letters_for(services.CASE_TYPE, record.id),
         citations=load_citations().all(),
         refused=refused,
+        RESOLUTIONS={
+            "redacted": "Redacted",
+            "requester_own": "The requester's own data",
+            "false_positive": "Not sensitive",
+        },
     )
 
 

@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 from sunshine.audit.queries import case_history
 from sunshine.clocks import services as clocks
 from sunshine.clocks.policies import ClockKind
+from sunshine.documents.scanner import finding_label
 from sunshine.extensions import db, limiter
 from sunshine.letters.services import letters_for
 from sunshine.records import forms, services, workflow
@@ -32,6 +33,7 @@ from sunshine.units.models import PublicBody
 bp.add_app_template_filter(clock_time, "clock_time")  # 9:00 AM, as the letters write it
 bp.add_app_template_filter(local_time, "local_time")  # stored UTC moments in the body's time zone
 bp.add_app_template_filter(history_label, "history_label")  # request.grant -> Granted in full
+bp.add_app_template_filter(finding_label, "finding_label")  # ssn -> Social Security number
 
 
 @bp.route("/requests/new", methods=["GET", "POST"])

@@ -212,3 +212,23 @@ def test_the_requester_is_told_plainly_when_the_response_is_late(client, factori
     sweep.run()
     page = client.get(f"/requests/{filed.tracking_number}?token={filed.access_token}").get_data(as_text=True)
     assert "Late" in page and "This date has passed" in page and "Request received" in page
+
+
+def test_sensitive_data_findings_are_named_in_words(client, factories, custodian) -> None:
+    from tests.service.test_release import SSN_LINE
+
+    filed = factories.request()
+    services.grant(None, filed.request)
+    case = f"/staff/requests/{filed.request_id}"
+    client.submit(
+        f"{case}/documents",
+        {
+            "file": (io.BytesIO(pdf(["Report", SSN_LINE])), "report.pdf"),
+            "originating_unit_id": str(factories.unit().id),
+        },
+        page=case,
+        content_type="multipart/form-data",
+    )
+    html = client.get(case).get_data(as_text=True)
+    assert "<td>Social Security number</td>" in html and "possible Social Security number" in html
+    assert ">ssn<" not in html and "checked" in html

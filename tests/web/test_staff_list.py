@@ -47,6 +47,11 @@ def test_a_number_goes_straight_to_its_case_only_within_the_custodians_units(cli
     assert found.status_code == 302 and found.location.endswith(f"/staff/requests/{filed.request_id}")
     missing = client.get("/staff/requests?number=2026-999999")
     assert missing.status_code == 404 and "No request numbered 2026-999999" in missing.get_data(as_text=True)
+    for typed in (filed.tracking_number.replace("-", ""), filed.tracking_number.replace("-00000", " ")):
+        tidied = client.get("/staff/requests", query_string={"number": typed})
+        assert tidied.status_code == 302 and tidied.location.endswith(
+            f"/staff/requests/{filed.request_id}"
+        ), typed
     malformed = client.get("/staff/requests?number=26-12")
     assert malformed.status_code == 400 and "look like 2026-000123" in malformed.get_data(as_text=True)
     assert client.get("/staff/requests?status=lost").status_code == 400
