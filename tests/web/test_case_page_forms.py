@@ -232,3 +232,12 @@ def test_sensitive_data_findings_are_named_in_words(client, factories, custodian
     html = client.get(case).get_data(as_text=True)
     assert "<td>Social Security number</td>" in html and "possible Social Security number" in html
     assert ">ssn<" not in html and "checked" in html
+
+
+def test_a_letter_written_late_in_the_evening_is_listed_under_that_days_date(client, factories) -> None:
+    filed = factories.request()
+    with time_machine.travel(datetime(2026, 3, 10, 4, 30, tzinfo=UTC), tick=False):  # Mon 9 Mar, 11:30 PM CDT
+        services.grant(None, filed.request)
+    page = client.get(f"/requests/{filed.tracking_number}?token={filed.access_token}").get_data(as_text=True)
+    assert "(9 Mar 2026, Word document)" in page and "10 Mar 2026, Word document" not in page
+    assert '<span class="nowrap">' + filed.tracking_number + "</span>" in page
