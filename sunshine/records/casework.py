@@ -100,11 +100,20 @@ def staff_list():
 
 
 def _tidy_number(text: str) -> str:
-    """A tracking number as people type it: "2026000123", "2026 123" or "2026-123" is 2026-000123."""
-    digits = "".join(ch for ch in text if ch.isascii() and ch.isdigit())
-    if len(digits) > 4 and all(ch.isascii() and (ch.isdigit() or ch in " -") for ch in text.strip()):
-        return f"{digits[:4]}-{int(digits[4:]):06d}"
-    return text.strip()
+    """A tracking number typed without its hyphen: "2026000123" or "2026 123" is 2026-000123.
+
+    Anything with a hyphen is taken exactly as typed, so a mistyped number is refused rather
+    than turned into another, real request's number.
+    """
+    text = text.strip()
+    if "-" in text or len(text) > 20 or not text.isascii():
+        return text
+    parts = text.split()
+    if len(parts) == 2 and all(p.isdigit() for p in parts) and len(parts[0]) == 4 and len(parts[1]) <= 6:
+        return f"{parts[0]}-{parts[1].rjust(6, '0')}"
+    if text.isdigit() and len(text) >= 10:  # the year, then all of the number's six or more digits
+        return f"{text[:4]}-{text[4:]}"
+    return text
 
 
 def _response_due(request_ids: set[int]) -> dict[int, Clock]:

@@ -231,7 +231,7 @@ def test_sensitive_data_findings_are_named_in_words(client, factories, custodian
     )
     html = client.get(case).get_data(as_text=True)
     assert "<td>Social Security number</td>" in html and "possible Social Security number" in html
-    assert ">ssn<" not in html and "checked" in html
+    assert ">ssn<" not in html and "<strong>report.pdf</strong>: checked" in html
 
 
 def test_a_letter_written_late_in_the_evening_is_listed_under_that_days_date(client, factories) -> None:

@@ -52,6 +52,9 @@ def test_a_number_goes_straight_to_its_case_only_within_the_custodians_units(cli
         assert tidied.status_code == 302 and tidied.location.endswith(
             f"/staff/requests/{filed.request_id}"
         ), typed
+    for typo in ("2026-00012", "2026-0000012", "20266-123", "2026" + "1" * 5000, "2026 1234567"):
+        refused = client.get("/staff/requests", query_string={"number": typo})
+        assert refused.status_code in (400, 404), typo  # never another request, never a 500
     malformed = client.get("/staff/requests?number=26-12")
     assert malformed.status_code == 400 and "look like 2026-000123" in malformed.get_data(as_text=True)
     assert client.get("/staff/requests?status=lost").status_code == 400
