@@ -135,10 +135,7 @@ def fees():
     body = admin_body()
     form, problem = FeeScheduleForm(), None
     if request.method == "GET":
-        rates = fee_settings.rates_for(body.id)
-        for name in _MONEY_FIELDS:
-            form[name].data = _dollars(getattr(rates, f"{name}_cents"))
-        form.media_prices.data = ", ".join(f"{k}={v}" for k, v in rates.media_prices_cents.items())
+        _fill_rates(form, body)
     elif form.validate_on_submit():
         try:
             rates = fee_settings.FeeRates(
@@ -154,23 +151,30 @@ def fees():
         else:
             flash("Fee schedule saved. New estimates use it; estimates already given keep theirs.", "success")
             return redirect(url_for("admin.fees", body=body.id))
-    page = render_template(
+    payment_form = PaymentInstructionsForm(formdata=None, text=body.payment_instructions or "")
+    return _fees_page(body, form, payment_form, problem), 400 if form.errors or problem else 200
+
+
+def _fill_rates(form: FeeScheduleForm, body) -> None:
+    """The rate form showing the body's schedule as it stands, in dollars."""
+    rates = fee_settings.rates_for(body.id)
+    for name in _MONEY_FIELDS:
+        form[name].data = _dollars(getattr(rates, f"{name}_cents"))
+    form.media_prices.data = ", ".join(f"{k}={v}" for k, v in rates.media_prices_cents.items())
+
+
+def _fees_page(
+    body, form: FeeScheduleForm, payment_form: PaymentInstructionsForm, problem: str | None
+) -> str:
+    return render_template(
         "admin/fees.html",
         body=body,
         form=form,
         problem=problem,
         customised=fee_settings.is_customised(body.id),
-        payment_form=_payment_form(body, formdata=None),
+        payment_form=payment_form,
         default_payment=fee_settings.DEFAULT_PAYMENT_INSTRUCTIONS,
     )
-    return page, 400 if form.errors or problem else 200
-
-
-def _payment_form(body, **kwargs) -> PaymentInstructionsForm:
-    form = PaymentInstructionsForm(**kwargs)
-    if form.text.data is None:
-        form.text.data = body.payment_instructions or ""
-    return form
 
 
 @bp.route("/fees/payment", methods=["POST"])
@@ -187,17 +191,5 @@ def payment_instructions():
         )
         return redirect(url_for("admin.fees", body=body.id))
     form = FeeScheduleForm(formdata=None)
-    rates = fee_settings.rates_for(body.id)
-    for name in _MONEY_FIELDS:
-        form[name].data = _dollars(getattr(rates, f"{name}_cents"))
-    form.media_prices.data = ", ".join(f"{k}={v}" for k, v in rates.media_prices_cents.items())
-    page = render_template(
-        "admin/fees.html",
-        body=body,
-        form=form,
-        problem=None,
-        customised=fee_settings.is_customised(body.id),
-        payment_form=payment_form,
-        default_payment=fee_settings.DEFAULT_PAYMENT_INSTRUCTIONS,
-    )
-    return page, 400
+    _fill_rates(form, body)
+    return _fees_page(body, form, payment_form, None), 400

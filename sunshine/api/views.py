@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -19,6 +18,7 @@ from sunshine.authz import Permission, can, units_where
 from sunshine.clocks import services as clocks
 from sunshine.clocks.models import Clock
 from sunshine.clocks.policies import ClockKind, Outcome
+from sunshine.clocks.queries import Cursor
 from sunshine.extensions import csrf, db, limiter
 from sunshine.ids import as_id
 from sunshine.records import filing, services
@@ -302,15 +302,12 @@ class _StaffPlace:
 
     @classmethod
     def parse(cls, text: str) -> _StaffPlace:
+        """Raises ValueError on anything but the two forms above (the dated one is the queue's)."""
         day, dot, number = text.partition(".")
-        request_id = as_id(number)
-        if not dot or request_id is None:
-            raise ValueError(text)
-        if day == "none":
-            return cls(None, request_id)
-        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", day):
-            raise ValueError(text)
-        return cls(date.fromisoformat(day), request_id)
+        if day == "none" and dot and as_id(number) is not None:
+            return cls(None, as_id(number))
+        place = Cursor.parse(text)
+        return cls(place.due_on, place.clock_id)
 
     def after(self, due_on, request_id):
         """The condition for rows after this place in the list's order."""

@@ -179,7 +179,8 @@ def load_citations(path: str | os.PathLike[str] | None = None) -> CitationTable:
 
 
 @cache
-def _shipped_table() -> CitationTable:
+def shipped_citations() -> CitationTable:
+    """The table shipped with the package, read and checked once per process."""
     return load_citations()
 
 
@@ -195,7 +196,7 @@ def validate_denial(
     one citation; each is in ``table`` (default: the shipped table); none is
     repeated; each citation that requires a written finding has a non-blank one.
     """
-    table = table or _shipped_table()
+    table = table or shipped_citations()
     if not citations:
         return ["A denial must cite at least one specific provision of law (RSMo 610.023.4)."]
     problems: list[str] = []

@@ -14,7 +14,7 @@ from sunshine.documents.scanner import finding_label
 from sunshine.extensions import db, limiter
 from sunshine.letters.services import letters_for
 from sunshine.records import forms, services, workflow
-from sunshine.records.citations import load_citations
+from sunshine.records.citations import shipped_citations
 from sunshine.records.fee_settings import payment_instructions
 from sunshine.records.letters import clock_time
 from sunshine.records.models import Channel
@@ -126,18 +126,19 @@ def _remember(record) -> None:
 
 
 def _status_page(record) -> str:
+    body = db.session.get(PublicBody, record.body_id)
     history = [e for e in case_history("records_request", record.id) if e.action in PUBLIC_ACTIONS]
     messages = [m for m in record.messages if not m.internal]
     open_clocks = clocks.open_clocks_for_case(services.CASE_TYPE, record.id)
     return render_template(
         "records/status.html",
         request_=record,
-        tz=db.session.get(PublicBody, record.body_id).timezone,
+        tz=body.timezone,
         link_replaceable=services.link_replaceable_by_requester(record),
         FORMATS={c.value: c.label for c in forms.FORMATS},
         DELIVERIES={c.value: c.label.lower() for c in forms.DELIVERIES},
-        citation_names={c.code: c.short_name for c in load_citations().all()},
-        payment_instructions=payment_instructions(db.session.get(PublicBody, record.body_id)),
+        citation_names={c.code: c.short_name for c in shipped_citations().all()},
+        payment_instructions=payment_instructions(body),
         history=history,
         messages=messages,
         grounds_form=FlaskForm(),
