@@ -43,15 +43,18 @@ class Factories:
     def __init__(self) -> None:
         self._units: dict[str, Unit] = {}
 
-    def request(self, requester=None, *, email: str | None = "asker@example.org", **intake):
-        """A records request filed on the web, received on ``received_on`` (default Tue 3 Mar 2026)."""
+    def request(
+        self, requester=None, *, email: str | None = "asker@example.org", unit_code: str = "RECORDS", **intake
+    ):
+        """A records request filed on the web at ``unit_code`` (made if new, in the first body),
+        received on ``received_on`` (default Tue 3 Mar 2026)."""
         from datetime import date
 
         from sunshine.records import filing
         from sunshine.records.models import Channel
 
         received_on = intake.pop("received_on", date(2026, 3, 3))
-        self.unit("RECORDS")
+        self.unit(unit_code)
         filed = filing.file_request(
             requester,
             filing.Intake(
@@ -59,7 +62,7 @@ class Factories:
                 contact_email=email,
                 **intake,
             ),
-            unit_code="RECORDS",
+            unit_code=unit_code,
             channel=Channel.WEB,
             custodian_received_on=received_on,
         )

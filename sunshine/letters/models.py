@@ -32,16 +32,18 @@ class Letter(db.Model):
 
 
 class LetterTemplate(db.Model):
-    """An uploaded .docx replacing the default template of one letter kind.
+    """An uploaded .docx replacing, for one public body, the default template of one letter kind.
 
-    Earlier uploads are kept (inactive) so the audit log's hashes still name a file;
-    the partial unique index lets at most one template per kind be active.
+    Each body writes its own letters: its name, letterhead and wording. Earlier uploads are
+    kept (inactive) so the audit log's hashes still name a file; the partial unique index
+    lets at most one template per body and kind be active.
     """
 
     __tablename__ = "letter_template"
     __table_args__ = (
         Index(
-            "uq_letter_template_active_kind",
+            "uq_letter_template_active_body_kind",
+            "body_id",
             "kind",
             unique=True,
             postgresql_where=text("active"),
@@ -50,6 +52,7 @@ class LetterTemplate(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("public_body.id"))
     kind: Mapped[str] = mapped_column(String(40))
     storage_key: Mapped[str] = mapped_column(String(80))
     sha256: Mapped[str] = mapped_column(String(64))

@@ -1,7 +1,8 @@
 """Generating a letter: fill the template, store the .docx, record it on the case.
 
-Administrators may replace a letter's default template with their own .docx; it is
-checked when uploaded, so its mistakes show up then, not as a failed or blank letter later.
+A body's administrators may replace a letter's default template with their own .docx, for
+their body's letters only; it is checked when uploaded, so its mistakes show up then, not as
+a failed or blank letter later.
 """
 
 from __future__ import annotations
@@ -27,13 +28,15 @@ class LetterTemplateError(ValueError):
     """An upload or revert that cannot be done; the message says why and what to do."""
 
 
-def generate(actor, *, kind: str, case_type: str, case_id: int, values: Mapping[str, object]) -> Letter:
-    """Render letter ``kind`` with ``values`` and store it; the caller commits.
+def generate(
+    actor, *, body_id: int, kind: str, case_type: str, case_id: int, values: Mapping[str, object]
+) -> Letter:
+    """Render letter ``kind`` of the public body ``body_id`` with ``values`` and store it; the caller commits.
 
     A missing value is an error (docx_template refuses to leave a blank in a letter
     to the public), so callers pass every placeholder the letter uses.
     """
-    data = docx_template.render(template_bytes(kind), values)
+    data = docx_template.render(template_bytes(body_id, kind), values)
     stored = save_in_transaction(data)
     letter = Letter(
         case_type=case_type,
@@ -65,22 +68,26 @@ def letters_for(case_type: str, case_id: int) -> list[Letter]:
     )
 
 
-def active_template(kind: str) -> LetterTemplate | None:
-    """The uploaded template letters of ``kind`` use now, or None for the default."""
-    return db.session.scalar(select(LetterTemplate).where(LetterTemplate.kind == kind, LetterTemplate.active))
+def active_template(body_id: int, kind: str) -> LetterTemplate | None:
+    """The uploaded template the body's letters of ``kind`` use now, or None for the default."""
+    return db.session.scalar(
+        select(LetterTemplate).where(
+            LetterTemplate.body_id == body_id, LetterTemplate.kind == kind, LetterTemplate.active
+        )
+    )
 
 
-def template_bytes(kind: str) -> bytes:
-    """The .docx letters of ``kind`` are filled from: the active upload, else the default."""
-    template = active_template(kind)
+def template_bytes(body_id: int, kind: str) -> bytes:
+    """The .docx the body's letters of ``kind`` are filled from: its active upload, else the default."""
+    template = active_template(body_id, kind)
     if template is None:
         return default_template(kind)
     with storage().open(template.storage_key) as handle:
         return handle.read()
 
 
-def upload_template(actor, kind: str, data: bytes, filename: str) -> LetterTemplate:
-    """Make ``data`` the template of letter ``kind``, replacing any earlier upload; commits.
+def upload_template(actor, body_id: int, kind: str, data: bytes, filename: str) -> LetterTemplate:
+    """Make ``data`` the template of the body's letter ``kind``, replacing its earlier upload; commits.
 
     Raises ``TemplateError`` (not a macro-free .docx, stray braces, a placeholder this
     letter cannot fill, one it must state left out, a table placeholder outside its table row) or
@@ -98,11 +105,12 @@ def upload_template(actor, kind: str, data: bytes, filename: str) -> LetterTempl
     _check_required(kind, data)
     stored = storage().save(data)
     try:
-        previous = active_template(kind)
+        previous = active_template(body_id, kind)
         if previous is not None:
             previous.active = False
             db.session.flush()  # before the insert, or the one-active-per-kind index refuses it
         template = LetterTemplate(
+            body_id=body_id,
             kind=kind,
             storage_key=stored.key,
             sha256=stored.sha256,
@@ -115,7 +123,12 @@ def upload_template(actor, kind: str, data: bytes, filename: str) -> LetterTempl
             actor,
             "letter_template.uploaded",
             template,
-            details={"kind": kind, "sha256": stored.sha256, "replaces_id": previous.id if previous else None},
+            details={
+                "body_id": body_id,
+                "kind": kind,
+                "sha256": stored.sha256,
+                "replaces_id": previous.id if previous else None,
+            },
         )
         db.session.commit()
     except Exception as exc:
@@ -130,18 +143,19 @@ def upload_template(actor, kind: str, data: bytes, filename: str) -> LetterTempl
     return template
 
 
-def revert_to_default(actor, kind: str) -> LetterTemplate:
-    """Stop using the uploaded template of ``kind``, so letters use the default again; commits.
+def revert_to_default(actor, body_id: int, kind: str) -> LetterTemplate:
+    """Stop using the body's uploaded template of ``kind``, so its letters use the default again; commits.
 
     Returns the template set aside (kept, inactive, for the record). Raises
     ``LetterTemplateError`` when the letter already uses the default.
     """
     spec = _spec(kind)
-    template = active_template(kind)
+    template = active_template(body_id, kind)
     if template is None:
         raise LetterTemplateError(f"“{spec.title}” already uses the default template.")
     template.active = False
-    record(actor, "letter_template.reverted", template, details={"kind": kind, "sha256": template.sha256})
+    details = {"body_id": body_id, "kind": kind, "sha256": template.sha256}
+    record(actor, "letter_template.reverted", template, details=details)
     db.session.commit()
     return template
 

@@ -1,4 +1,8 @@
-"""Administrator pages for letter templates: see, download, replace and revert each one."""
+"""Administrator pages for a body's letter templates: see, download, replace and revert each one.
+
+Each page is about one body (``?body=``, else the first the administrator reaches), and
+reaches only bodies the administrator reaches (``sunshine.units.reach``).
+"""
 
 from __future__ import annotations
 
@@ -10,10 +14,12 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from sunshine.authz import Permission, requires
+from sunshine.clocks.views import admin_body
 from sunshine.documents.storage import storage
 from sunshine.letters import services
 from sunshine.letters.defaults import LETTERS, allowed_placeholders, default_template
 from sunshine.letters.forms import TemplateUploadForm
+from sunshine.units.models import PublicBody
 
 bp = Blueprint("letters", __name__, url_prefix="/admin/letters")
 
@@ -23,40 +29,42 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 @bp.route("/")
 @requires(Permission.MANAGE_UNITS)
 def admin():
-    return _page()
+    return _page(admin_body())
 
 
 @bp.route("/<kind>/upload", methods=["POST"])
 @requires(Permission.MANAGE_UNITS)
 def upload(kind: str):
     _known(kind)
+    body = admin_body()
     form = TemplateUploadForm(kind)
     if form.validate_on_submit():
         try:
             template = services.upload_template(
-                current_user, kind, form.file.data.read(), form.file.data.filename
+                current_user, body.id, kind, form.file.data.read(), form.file.data.filename
             )
         except ValueError as exc:  # TemplateError or LetterTemplateError: both say what to fix
             form.file.errors.append(str(exc))
         else:
             flash(f"“{LETTERS[kind].title}” letters now use {template.display_name}.", "success")
-            return redirect(url_for("letters.admin"))
-    return _page(kind, form), 400
+            return redirect(url_for("letters.admin", body=body.id))
+    return _page(body, kind, form), 400
 
 
 @bp.route("/<kind>/revert", methods=["POST"])
 @requires(Permission.MANAGE_UNITS)
 def revert(kind: str):
     _known(kind)
+    body = admin_body()
     if not FlaskForm().validate_on_submit():
         abort(400)
     try:
-        services.revert_to_default(current_user, kind)
+        services.revert_to_default(current_user, body.id, kind)
     except services.LetterTemplateError as exc:
         flash(str(exc), "error")
     else:
         flash(f"“{LETTERS[kind].title}” letters use the default template again.", "success")
-    return redirect(url_for("letters.admin"))
+    return redirect(url_for("letters.admin", body=body.id))
 
 
 @bp.route("/<kind>/default.docx")
@@ -70,7 +78,7 @@ def download_default(kind: str):
 @requires(Permission.MANAGE_UNITS)
 def download_custom(kind: str):
     _known(kind)
-    template = services.active_template(kind)
+    template = services.active_template(admin_body().id, kind)
     if template is None:
         abort(404, "This letter uses the default template; there is no uploaded one to download.")
     return _attachment(storage().open(template.storage_key), f"{kind}-custom.docx")
@@ -85,12 +93,14 @@ def _attachment(handle: BinaryIO, name: str):
     return send_file(handle, as_attachment=True, download_name=name, mimetype=DOCX)
 
 
-def _page(failed_kind: str | None = None, failed_form: TemplateUploadForm | None = None) -> str:
+def _page(
+    body: PublicBody, failed_kind: str | None = None, failed_form: TemplateUploadForm | None = None
+) -> str:
     rows = [
         {
             "kind": kind,
             "title": spec.title,
-            "template": services.active_template(kind),
+            "template": services.active_template(body.id, kind),
             "placeholders": sorted(allowed_placeholders(kind)),
             "required": set(spec.required),
             "has_table": spec.table is not None,
@@ -100,6 +110,7 @@ def _page(failed_kind: str | None = None, failed_form: TemplateUploadForm | None
     ]
     return render_template(
         "letters/admin.html",
+        body=body,
         rows=rows,
         failed_form=failed_form,
         max_mb=services.MAX_TEMPLATE_BYTES // 2**20,

@@ -155,6 +155,7 @@ def write_letter(actor, request: RecordsRequest, event: str, context: dict[str, 
     if kind is not None:
         generate(
             actor,
+            body_id=request.body_id,
             kind=kind,
             case_type="records_request",
             case_id=request.id,

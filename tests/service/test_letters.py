@@ -180,12 +180,26 @@ def test_a_letter_written_in_a_transaction_that_rolls_back_leaves_no_file(app, f
 
     before = files()
     values = {name: "x" for name in allowed_placeholders("withdrawal")}
-    kept = generate(None, kind="withdrawal", case_type="records_request", case_id=request.id, values=values)
+    kept = generate(
+        None,
+        body_id=request.body_id,
+        kind="withdrawal",
+        case_type="records_request",
+        case_id=request.id,
+        values=values,
+    )
     db.session.commit()
     assert len(files() - before) == 1 and storage().open(kept.storage_key).read(2) == b"PK"
 
     before = files()
-    generate(None, kind="withdrawal", case_type="records_request", case_id=request.id, values=values)
+    generate(
+        None,
+        body_id=request.body_id,
+        kind="withdrawal",
+        case_type="records_request",
+        case_id=request.id,
+        values=values,
+    )
     assert len(files() - before) == 1  # written before the commit, so a row never names a missing file
     db.session.rollback()
     assert files() == before

@@ -119,3 +119,54 @@ def test_reminders_and_payment_migrations_round_trip_with_rows_on_sqlite(tmp_pat
 def test_reminders_and_payment_migrations_round_trip_with_rows_on_postgresql(tmp_path: Path) -> None:
     with scratch_postgres_database(PG_ADMIN_URL) as url:
         _reminders_and_payment_round_trip(url, tmp_path)
+
+
+def _letter_templates_round_trip(url: str, tmp_path: Path) -> None:
+    """0018 gives each body its own templates: those uploaded before become the first body's, and
+    every other body gets a copy of each in use, so no body's letters change with the upgrade."""
+    app = create_app(env=make_test_env(tmp_path, url))
+    with app.app_context():
+        upgrade(revision="0017_clock_created_index")
+        with db.engine.begin() as conn:
+            for body_id, slug in ((1, "city"), (2, "county")):
+                conn.execute(
+                    text(
+                        "INSERT INTO public_body (id, name, slug, timezone, created_at) "
+                        "VALUES (:id, :slug, :slug, 'America/Chicago', '2026-03-01')"
+                    ),
+                    {"id": body_id, "slug": slug},
+                )
+            for kind, key, active in (("grant", "old", False), ("grant", "new", True), ("denial", "d", True)):
+                conn.execute(
+                    text(
+                        "INSERT INTO letter_template (kind, storage_key, sha256, display_name, uploaded_at, "
+                        "active) VALUES (:kind, :key, :key, :key, '2026-03-02', :active)"
+                    ),
+                    {"kind": kind, "key": key, "active": active},
+                )
+        upgrade()
+        held = "SELECT body_id, kind, storage_key, active FROM letter_template ORDER BY 1, 2, 3"
+        with db.engine.begin() as conn:
+            assert [tuple(row) for row in conn.execute(text(held))] == [
+                (1, "denial", "d", True),
+                (1, "grant", "new", True),
+                (1, "grant", "old", False),
+                (2, "denial", "d", True),
+                (2, "grant", "new", True),
+            ]
+        downgrade(revision="0017_clock_created_index")
+        with db.engine.connect() as conn:
+            active = "SELECT kind, storage_key FROM letter_template WHERE active ORDER BY kind"
+            assert [tuple(row) for row in conn.execute(text(active))] == [("denial", "d"), ("grant", "new")]
+        upgrade()
+        db.engine.dispose()
+
+
+def test_letter_templates_migration_round_trips_with_rows_on_sqlite(tmp_path: Path) -> None:
+    _letter_templates_round_trip(f"sqlite:///{tmp_path / 'letters.db'}", tmp_path)
+
+
+@needs_postgresql
+def test_letter_templates_migration_round_trips_with_rows_on_postgresql(tmp_path: Path) -> None:
+    with scratch_postgres_database(PG_ADMIN_URL) as url:
+        _letter_templates_round_trip(url, tmp_path)

@@ -14,6 +14,7 @@ from sunshine.letters import services
 from sunshine.letters.defaults import LETTERS, default_template
 from sunshine.letters.models import LetterTemplate
 from tests.factories import PASSWORD
+from tests.service.test_letter_templates import home
 
 PAGE = "/admin/letters/"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -58,7 +59,7 @@ def test_an_administrator_replaces_a_template_and_the_page_says_so(app, client, 
     assert "“Your request is granted” letters now use house style.docx." in html
     assert "Custom template" in html and admin.full_name in html
     with app.app_context():
-        assert services.template_bytes("grant") == template
+        assert services.template_bytes(home(), "grant") == template
 
 
 def test_an_unknown_placeholder_is_refused_with_its_name_and_nothing_is_stored(app, client, admin) -> None:
@@ -99,7 +100,7 @@ def test_reverting_goes_back_to_the_default(app, client, admin) -> None:
     assert "“Your request is granted” letters use the default template again." in html
     assert "Custom template" not in html
     with app.app_context():
-        assert services.template_bytes("grant") == default_template("grant")
+        assert services.template_bytes(home(), "grant") == default_template("grant")
     again = client.submit(f"{PAGE}grant/revert", page=PAGE, follow_redirects=True)
     assert "already uses the default template" in again.get_data(as_text=True)
 
@@ -134,3 +135,36 @@ def test_only_administrators_reach_letter_templates(client, factories, role: Rol
     data = {"csrf_token": token, "file": (io.BytesIO(grant_template()), "x.docx")}
     assert client.post(f"{PAGE}grant/upload", data=data).status_code == 403
     assert client.post(f"{PAGE}grant/revert", data={"csrf_token": token}).status_code == 403
+
+
+def test_an_administrator_changes_only_their_own_bodys_letters(app, client, factories) -> None:
+    """The county's administrator sees, replaces and reverts the county's templates, never the city's."""
+    factories.unit()  # the city, the first body
+    county = factories.unit("COUNTYREC", body="county").department.body_id
+    city_admin = factories.user(Role.ADMINISTRATOR)
+    county_admin = factories.user(Role.ADMINISTRATOR, unit="COUNTYREC")
+    client.sign_in(city_admin.email, PASSWORD)
+    upload(client, "grant", grant_template("City grant: {{ tracking_number }}"), "city.docx")
+    client.submit("/account/logout", page="/")
+
+    client.sign_in(county_admin.email, PASSWORD)
+    html = client.get(PAGE).get_data(as_text=True)
+    assert "Letter templates: County City" in html  # their own body, without asking
+    assert "city.docx" not in html and html.count("Default template") == len(LETTERS)
+    city = f"?body={home()}"
+    assert client.get(PAGE + city).status_code == 404
+    assert client.get(f"{PAGE}grant/custom.docx{city}").status_code == 404
+    token = client.csrf_token(PAGE)
+    refused = {"csrf_token": token, "file": (io.BytesIO(grant_template()), "x.docx")}
+    assert client.post(f"{PAGE}grant/upload{city}", data=refused).status_code == 404
+    assert client.post(f"{PAGE}grant/revert{city}", data={"csrf_token": token}).status_code == 404
+
+    response = client.submit(
+        f"{PAGE}grant/upload?body={county}",
+        {"file": (io.BytesIO(grant_template("County grant: {{ tracking_number }}")), "county.docx")},
+        page=PAGE,
+    )
+    assert response.status_code == 302 and response.location.endswith(f"?body={county}")
+    with app.app_context():
+        assert services.active_template(home(), "grant").display_name == "city.docx"
+        assert services.active_template(county, "grant").display_name == "county.docx"
