@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 
@@ -189,11 +190,16 @@ def overdue_in(body_ids: set[int], limit: int = 1000) -> list[Clock]:
     )
 
 
-def overdue_count() -> int:
+def overdue_count(body_ids: Collection[int]) -> int:
+    """How many open deadlines of the bodies ``body_ids`` are overdue."""
+    if not body_ids:
+        return 0
     return (
         db.session.scalar(
             select(func.count(Clock.id)).where(
-                Clock.outcome == Outcome.OPEN, Clock.urgency == Urgency.OVERDUE
+                Clock.outcome == Outcome.OPEN,
+                Clock.urgency == Urgency.OVERDUE,
+                Clock.body_id.in_(body_ids),
             )
         )
         or 0

@@ -130,6 +130,26 @@ def test_health_page_says_when_the_sweep_is_late(app, client, factories, runner,
     assert "On time" in html
 
 
+def test_health_page_counts_only_the_overdue_deadlines_of_the_administrators_body(
+    app, client, factories, runner
+) -> None:
+    factories.clock(ClockKind.SUNSHINE_RESPONSE, started_on=date(2026, 3, 2), today=date(2026, 3, 2))
+    factories.unit("COUNTYREC", body="county")
+    for _ in range(2):
+        factories.clock(
+            ClockKind.SUNSHINE_RESPONSE, started_on=date(2026, 3, 2), today=date(2026, 3, 2), unit="COUNTYREC"
+        )
+    with time_machine.travel(datetime(2026, 3, 9, 15, tzinfo=UTC), tick=False):
+        assert json.loads(runner.invoke(sweep_command).output)["marked_overdue"] == 3
+    city_admin = factories.user(Role.ADMINISTRATOR)
+    county_admin = factories.user(Role.ADMINISTRATOR, unit="COUNTYREC")
+    for admin, overdue in ((city_admin, 1), (county_admin, 2)):
+        client.sign_in(admin.email, PASSWORD)
+        html = client.get("/admin/health").get_data(as_text=True)
+        assert f"<dt>Overdue deadlines</dt><dd>{overdue}</dd>" in html
+        client.submit("/account/logout", page="/")
+
+
 def test_sweep_command_prints_what_it_did(app, runner, factories) -> None:
     factories.clock(ClockKind.SUNSHINE_RESPONSE, started_on=date(2026, 3, 2), today=date(2026, 3, 2))
     with time_machine.travel(datetime(2026, 3, 9, 15, tzinfo=UTC), tick=False):
