@@ -50,7 +50,12 @@ def seed_demo(body_name: str) -> list[DemoAccount]:
         department = units.create_department(None, body, department_name)
         for unit_name, code in unit_specs:
             codes[code] = units.create_unit(None, department, unit_name, code)
-    db.session.commit()
+    units.set_custodian_contact(  # commits
+        None,
+        body,
+        "Custodian of Records, Police Records Unit\n100 Main Street (demo address)\n"
+        "Weekdays 8:00 AM to 4:30 PM",
+    )
 
     created = []
     for role, (email, name, code) in DEMO_PEOPLE.items():

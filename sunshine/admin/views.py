@@ -11,6 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from sunshine.accounts import services as accounts
 from sunshine.accounts.forms import StaffForm
 from sunshine.accounts.models import ApiToken, User
+from sunshine.admin.forms import CustodianContactForm
 from sunshine.authz import STAFF_ROLES, Permission, Role, requires
 from sunshine.clocks.views import admin_body
 from sunshine.extensions import db
@@ -193,3 +194,22 @@ def payment_instructions():
     form = FeeScheduleForm(formdata=None)
     _fill_rates(form, body)
     return _fees_page(body, form, payment_form, None), 400
+
+
+@bp.route("/custodian", methods=["GET", "POST"])
+@requires(Permission.MANAGE_UNITS)
+def custodian():
+    """Who the body's custodian of records is and where (610.023.1), as requesters are told."""
+    body = admin_body()
+    form = CustodianContactForm()
+    if request.method == "GET":
+        form.text.data = body.custodian_contact or ""
+    elif form.validate_on_submit():
+        units.set_custodian_contact(current_user, body, form.text.data or "")
+        flash(
+            "Saved: the request form and every status page show the custodian's details from now on.",
+            "success",
+        )
+        return redirect(url_for("admin.custodian", body=body.id))
+    status = 400 if form.errors else 200
+    return render_template("admin/custodian.html", body=body, form=form), status

@@ -28,6 +28,7 @@ from sunshine.records.web import (
     send_letter,
 )
 from sunshine.timeutil import local_time
+from sunshine.units import services as units
 from sunshine.units.models import PublicBody
 
 bp.add_app_template_filter(clock_time, "clock_time")  # 9:00 AM, as the letters write it
@@ -60,7 +61,10 @@ def new_request():
                 "token": filed.access_token,
             }
             return redirect(url_for("records.filed", tracking_number=filed.tracking_number))
-    return render_template("records/new.html", form=form), 400 if form.errors else 200
+    taking = units.body_taking_requests(current_app.config["RECORDS_UNIT_CODE"])
+    contact = taking.custodian_contact if taking is not None else None
+    page = render_template("records/new.html", form=form, custodian_contact=contact)
+    return page, 400 if form.errors else 200
 
 
 @bp.route("/requests/<tracking_number>/filed")
@@ -139,6 +143,7 @@ def _status_page(record) -> str:
         DELIVERIES={c.value: c.label.lower() for c in forms.DELIVERIES},
         citation_names={c.code: c.short_name for c in shipped_citations().all()},
         payment_instructions=payment_instructions(body),
+        custodian_contact=body.custodian_contact,
         history=history,
         messages=messages,
         grounds_form=FlaskForm(),

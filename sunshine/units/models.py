@@ -24,6 +24,9 @@ class PublicBody(db.Model):
     timezone: Mapped[str] = mapped_column(String(64), default="America/Chicago")
     # How requesters pay fees here (payees, addresses, counters, cards); None: the default wording.
     payment_instructions: Mapped[str | None] = mapped_column(Text)
+    # Who the custodian of records is and how to reach them (610.023.1): name, office, address,
+    # phone, hours. Shown to requesters; None until an administrator writes it.
+    custodian_contact: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     departments: Mapped[list[Department]] = relationship(back_populates="body", order_by="Department.name")

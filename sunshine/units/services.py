@@ -9,6 +9,29 @@ from sunshine.audit.services import record
 from sunshine.extensions import db
 from sunshine.units.models import Department, PublicBody, Unit
 
+MAX_CUSTODIAN_CONTACT = 1000
+
+
+class BodyError(ValueError):
+    """A change to a public body that cannot be made; the message says why."""
+
+
+def set_custodian_contact(actor, body: PublicBody, text: str) -> None:
+    """Save who the body's custodian of records is and how to reach them (blank: none); commits."""
+    text = text.strip()
+    if len(text) > MAX_CUSTODIAN_CONTACT:
+        raise BodyError(f"Keep the custodian's details to {MAX_CUSTODIAN_CONTACT:,} characters.")
+    before = body.custodian_contact
+    body.custodian_contact = text or None
+    record(actor, "body.custodian_contact_set", body, details={"before": before, "after": text or None})
+    db.session.commit()
+
+
+def body_taking_requests(unit_code: str) -> PublicBody | None:
+    """The body of the unit requests are filed with (``RECORDS_UNIT_CODE``), if there is one."""
+    unit = unit_by_code(unit_code)
+    return unit.department.body if unit is not None else None
+
 
 def bodies_with_units(body_ids: set[int]) -> list[PublicBody]:
     """The bodies among ``body_ids``, their departments and units loaded."""

@@ -1,0 +1,19 @@
+"""Forms of the administrator's pages about a public body itself."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import TextAreaField
+from wtforms.validators import Length
+
+from sunshine.units.services import MAX_CUSTODIAN_CONTACT
+
+
+class CustodianContactForm(FlaskForm):
+    text = TextAreaField(
+        "The custodian of records",
+        [Length(max=MAX_CUSTODIAN_CONTACT, message=f"Keep it to {MAX_CUSTODIAN_CONTACT:,} characters.")],
+        description="Who the custodian is, the office's address, phone number and opening hours. Requesters "
+        "see it on the request form and on every status page. Leave empty to show none.",
+        id="custodian_contact",
+    )
