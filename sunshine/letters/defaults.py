@@ -101,6 +101,26 @@ LETTERS: dict[str, LetterSpec] = {
         ),
         required=("tracking_number", "fee_total", "fees.amount", "fees.legal_basis", "window_due"),
     ),
+    "fee_estimate": LetterSpec(
+        "Fee estimate",
+        (
+            "The estimated cost of the copies you asked for in request {{ tracking_number }} is {{ "
+            "fee_total }}, as set out below (RSMo 610.026). We are going on with your request: payment is "
+            "not needed before the records are prepared.",
+        ),
+        table=(
+            ("Item", "Amount", "Basis"),
+            ("{{ fees.description }}", "{{ fees.amount }}", "{{ fees.legal_basis }}"),
+        ),
+        closing=(
+            "How to pay when the records are ready: {{ payment_instructions }}",
+            "If you would rather narrow your request to lower the cost, tell us before the records are "
+            "prepared.",
+            "You may ask for the fees to be waived or reduced if releasing the records is in the public "
+            "interest (RSMo 610.026).",
+        ),
+        required=("tracking_number", "fee_total", "fees.amount", "fees.legal_basis"),
+    ),
     "delay": LetterSpec(
         "Notice of delay",
         (

@@ -250,6 +250,7 @@ def _case_page(
         conversation=[m for m in record.messages if m.details.get("kind") in CONVERSATION],
         CONVERSATION=CONVERSATION,
         estimates=workflow.estimates(record),
+        unpaid_estimate=workflow.payment_pending_without_prepayment(record),
         notes=[m for m in record.messages if m.internal],
         duplicates=duplicates.possible_duplicates(record),
         documents=_case_documents(record),
@@ -315,7 +316,11 @@ CASE_ACTIONS = {
     ),
     "request_payment": (
         forms.FeeForm,
-        lambda r, f: workflow.estimate_and_request_payment(current_user, r, _fee_inputs(f)),
+        lambda r, f: (
+            workflow.estimate_and_request_payment
+            if f.prepay.data == forms.PREPAY_FIRST
+            else workflow.give_estimate
+        )(current_user, r, _fee_inputs(f)),
     ),
     "paid": (
         forms.PaymentForm,
@@ -370,7 +375,8 @@ def act(request_id: int, action: str):
     except ValueError as exc:  # RequestError, TransitionError, ClockError, FeeError: all say why
         db.session.rollback()
         return _refused(record, str(exc), action, form)
-    flash(f"{record.tracking_number}: {DONE.get(action, 'done')}.", "success")
+    done = DONE.get(action, "done")
+    flash(f"{record.tracking_number}: {done(form) if callable(done) else done}.", "success")
     return redirect(url_for("records.case", request_id=record.id))
 
 
@@ -383,7 +389,11 @@ DONE = {
     "close": "closed",
     "withdraw": "withdrawn; the letter is on the case",
     "ask_clarification": "question sent to the requester",
-    "request_payment": "estimate sent; the request waits for payment",
+    "request_payment": lambda form: (
+        "estimate sent; the request waits for payment"
+        if form.prepay.data == forms.PREPAY_FIRST
+        else "estimate sent; the work goes on and the fees are paid when the records are ready"
+    ),
     "paid": "payment recorded",
     "waiver": "waiver decision sent to the requester",
     "delay": "delay notice sent",

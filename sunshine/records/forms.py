@@ -110,7 +110,20 @@ class AnswerForm(FlaskForm):
     answer = TextAreaField("Your answer", [InputRequired("Write your answer."), Length(max=10000)])
 
 
+PREPAY_FIRST, PAY_WHEN_READY = "first", "when_ready"
+
+
 class FeeForm(FlaskForm):
+    prepay = RadioField(
+        "When the fees are paid",
+        choices=[
+            SelectChoice(PREPAY_FIRST, "Before the records are prepared: the request waits for payment, "
+                         "then is withdrawn if none comes (90 days; 150 above the large-fee threshold)"),
+            SelectChoice(PAY_WHEN_READY, "When the records are ready: the work goes on now, and the estimate "
+                         "is sent for the requester's information"),
+        ],
+        default=PREPAY_FIRST,  # also when the field is not sent at all, as before there was a choice
+    )  # fmt: skip
     standard_pages = IntegerField(
         "Paper pages (up to 9 x 14 in)", [Optional(), NumberRange(0, 1_000_000)], default=0
     )

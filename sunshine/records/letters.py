@@ -17,6 +17,7 @@ EVENT_LETTERS = {
     "received": "acknowledgement",
     "clarification": "clarification",
     "payment_requested": "payment_request",
+    "fee_estimate": "fee_estimate",
     "delayed": "delay",
     "granted": "grant",
     "denied": "denial",
@@ -80,12 +81,11 @@ def values_for(request: RecordsRequest, event: str, context: dict[str, Any]) -> 
             "window_due": _long(context["window"].due_on),
             "response_time": RESPONSE_TIME[context["response_paused"]],
         }
-    elif event == "payment_requested":
+    elif event in ("payment_requested", "fee_estimate"):
         estimate = context["estimate"]
         values |= {
             "payment_instructions": payment_instructions(body),
             "fee_total": _money(estimate.total_cents),
-            "window_due": _long(context["window"].due_on),
             "fees": [
                 {
                     "description": li["description"],
@@ -95,6 +95,8 @@ def values_for(request: RecordsRequest, event: str, context: dict[str, Any]) -> 
                 for li in estimate.lines
             ],
         }
+        if event == "payment_requested":
+            values["window_due"] = _long(context["window"].due_on)
     elif event == "delayed":
         notice = context["notice"]
         values |= {

@@ -361,6 +361,7 @@ def notify_requester(actor, request: RecordsRequest, event: str, **context) -> N
 EMAIL_SUBJECTS = {
     "clarification": "a question about your request",
     "payment_requested": "fee estimate and payment",
+    "fee_estimate": "fee estimate",
     "fee_waiver": "decision on your fee waiver",
     "delayed": "when the records will be available",
     "statement_of_grounds": "the statement of grounds you asked for",

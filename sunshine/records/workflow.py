@@ -30,7 +30,7 @@ from sunshine.records.services import (
     tell_staff,
     transition,
 )
-from sunshine.records.states import Action, Status
+from sunshine.records.states import Action, Status, next_status
 from sunshine.units.models import PublicBody, Unit
 
 # A promised date further out than this is taken for a typing slip (2206 for 2026), not a plan;
@@ -127,35 +127,9 @@ def answer_clarification(actor, request: RecordsRequest, answer: str) -> None:
 
 def estimate_and_request_payment(actor, request: RecordsRequest, inputs: fees.FeeInputs) -> FeeEstimateRecord:
     """Give the estimate and ask for payment first: the response clock pauses, the payment window opens."""
-    estimate = fees.estimate_fees(fee_settings.schedule_for(request.body_id), inputs)
-    if estimate.total_cents > fees.MAX_ESTIMATE_CENTS:
-        raise RequestError(
-            f"This estimate comes to ${estimate.total_cents / 100:,.2f}, more than the "
-            f"${fees.MAX_ESTIMATE_CENTS / 100:,.0f} an estimate can hold: check the quantities."
-        )
-    if estimate.total_cents == 0:
-        raise RequestError(
-            "This estimate comes to nothing: there is nothing to pay, so release without asking."
-        )
+    estimate = _priced(request, inputs)
     transition(actor, request, Action.REQUEST_PAYMENT)
-    row = FeeEstimateRecord(
-        request_id=request.id,
-        lines=[
-            {
-                "description": li.description,
-                "quantity": str(li.quantity),
-                "unit_price_cents": li.unit_price_cents,
-                "amount_cents": li.amount_cents,
-                "legal_basis": li.legal_basis,
-            }
-            for li in estimate.lines
-        ],
-        subtotal_cents=estimate.subtotal_cents,
-        total_cents=estimate.total_cents,
-        prepayment_required=True,
-        created_by_id=getattr(actor, "id", None),
-    )
-    db.session.add(row)
+    row = _estimate_row(actor, request, estimate, prepayment_required=True)
     _pause_response(actor, request, PauseReason.WAITING_ON_PAYMENT)
     window = _start_window(actor, request, ClockKind.FEE_PAYMENT, long=estimate.exceeds_large_fee_threshold)
     db.session.flush()
@@ -174,6 +148,73 @@ def estimate_and_request_payment(actor, request: RecordsRequest, inputs: fees.Fe
         payment_instructions=fee_settings.payment_instructions(db.session.get(PublicBody, request.body_id)),
     )
     db.session.commit()
+    return row
+
+
+def give_estimate(actor, request: RecordsRequest, inputs: fees.FeeInputs) -> FeeEstimateRecord:
+    """Give the estimate without asking for payment first (610.026: a body *may* require prepayment).
+
+    The work goes on: the response clock keeps running and no payment window opens. The
+    fees are paid when the records are ready; the custodian records the payment then.
+    """
+    lock(request)
+    next_status(request.status, Action.REQUEST_PAYMENT)  # estimates are given at the same stage
+    estimate = _priced(request, inputs)
+    row = _estimate_row(actor, request, estimate, prepayment_required=False)
+    db.session.flush()
+    record(
+        actor,
+        "request.fee_estimate",
+        request,
+        details={"total_cents": row.total_cents, "prepayment_required": False},
+    )
+    notify_requester(
+        actor,
+        request,
+        "fee_estimate",
+        estimate=row,
+        payment_instructions=fee_settings.payment_instructions(db.session.get(PublicBody, request.body_id)),
+    )
+    db.session.commit()
+    return row
+
+
+def _priced(request: RecordsRequest, inputs: fees.FeeInputs) -> fees.FeeEstimate:
+    """The fees ``inputs`` come to under the body's schedule; refused when nothing or implausibly much."""
+    estimate = fees.estimate_fees(fee_settings.schedule_for(request.body_id), inputs)
+    if estimate.total_cents > fees.MAX_ESTIMATE_CENTS:
+        raise RequestError(
+            f"This estimate comes to ${estimate.total_cents / 100:,.2f}, more than the "
+            f"${fees.MAX_ESTIMATE_CENTS / 100:,.0f} an estimate can hold: check the quantities."
+        )
+    if estimate.total_cents == 0:
+        raise RequestError(
+            "This estimate comes to nothing: there is nothing to pay, so release without asking."
+        )
+    return estimate
+
+
+def _estimate_row(
+    actor, request: RecordsRequest, estimate: fees.FeeEstimate, *, prepayment_required: bool
+) -> FeeEstimateRecord:
+    row = FeeEstimateRecord(
+        request_id=request.id,
+        lines=[
+            {
+                "description": li.description,
+                "quantity": str(li.quantity),
+                "unit_price_cents": li.unit_price_cents,
+                "amount_cents": li.amount_cents,
+                "legal_basis": li.legal_basis,
+            }
+            for li in estimate.lines
+        ],
+        subtotal_cents=estimate.subtotal_cents,
+        total_cents=estimate.total_cents,
+        prepayment_required=prepayment_required,
+        created_by_id=getattr(actor, "id", None),
+    )
+    db.session.add(row)
     return row
 
 
@@ -217,13 +258,34 @@ def decide_waiver(actor, request: RecordsRequest, *, percent: int, reason: str) 
 
 
 def record_payment(actor, request: RecordsRequest, amount_cents: int) -> None:
-    """Payment received in full: the window is met and the response clock runs again."""
+    """Payment received in full. For a prepayment, the window is met and the response clock runs
+    again; for an estimate given without one, the fees are simply paid."""
+    from sunshine.timeutil import utcnow
+
     lock(request)  # the amount due is read after any waiver decided meanwhile
     row = _latest_estimate(request)
+    if row.paid_at is not None:
+        raise RequestError("These fees are already paid.")
     if amount_cents != row.total_cents:
         raise RequestError(f"The amount due is ${row.total_cents / 100:.2f}; record the full payment.")
-    _payment_complete(actor, request, row, amount_cents)
+    if row.prepayment_required:
+        _payment_complete(actor, request, row, amount_cents)
+    else:
+        row.paid_cents, row.paid_at = amount_cents, utcnow()
+        details = {"amount_cents": amount_cents, "prepayment_required": False}
+        record(actor, "request.paid", request, details=details)
     db.session.commit()
+
+
+def payment_pending_without_prepayment(request: RecordsRequest) -> FeeEstimateRecord | None:
+    """The latest estimate when it was given without asking for payment first and is not yet paid."""
+    row = (
+        db.session.query(FeeEstimateRecord)
+        .filter_by(request_id=request.id)
+        .order_by(FeeEstimateRecord.id.desc())
+        .first()
+    )
+    return row if row is not None and not row.prepayment_required and row.paid_at is None else None
 
 
 def _payment_complete(actor, request: RecordsRequest, row: FeeEstimateRecord, amount_cents: int) -> None:

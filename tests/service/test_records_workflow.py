@@ -316,3 +316,29 @@ def test_a_payment_recorded_after_a_waiver_decided_meanwhile_is_checked_against_
     db.session.expire_all()
     estimate = workflow._latest_estimate(db.session.get(RecordsRequest, filed.request_id))
     assert (estimate.total_cents, estimate.paid_cents) == (full // 2, None)
+
+
+def test_an_estimate_without_prepayment_keeps_the_clock_running_and_a_waiver_lowers_it(factories) -> None:
+    request = factories.request().request
+    response_due = _clock(request, ClockKind.SUNSHINE_RESPONSE).due_on
+    row = workflow.give_estimate(None, request, FeeInputs(standard_pages=300))
+    assert not row.prepayment_required and row.total_cents == 3000
+    clock = _clock(request, ClockKind.SUNSHINE_RESPONSE)
+    assert clock.paused_at is None and clock.due_on == response_due
+    assert request.status is Status.RECEIVED
+    assert workflow.payment_pending_without_prepayment(request) == row
+
+    workflow.decide_waiver(None, request, percent=50, reason="Partly in the public interest")
+    with pytest.raises(records.RequestError, match=r"amount due is \$15.00"):
+        workflow.record_payment(None, request, 3000)
+    workflow.record_payment(None, request, 1500)
+    assert row.paid_cents == 1500 and workflow.payment_pending_without_prepayment(request) is None
+    assert request.status is Status.RECEIVED
+
+
+def test_no_estimate_is_given_while_the_requester_is_asked_to_clarify(factories) -> None:
+    request = factories.request().request
+    workflow.ask_clarification(None, request, "Which officer?")
+    with pytest.raises(ValueError, match="cannot be sent a fee estimate"):
+        workflow.give_estimate(None, request, FeeInputs(standard_pages=300))
+    assert workflow.estimates(request) == []

@@ -27,7 +27,7 @@ from sunshine.clocks.policies import ClockKind, Outcome
 from sunshine.extensions import db
 from sunshine.notifications.models import OutboxMessage
 from sunshine.records import services
-from sunshine.records.models import RecordsRequest
+from sunshine.records.models import FeeEstimateRecord, RecordsRequest
 from sunshine.records.states import Status
 from tests.factories import PASSWORD
 from tests.service.test_release import pdf
@@ -361,3 +361,38 @@ def test_fee_waiver(walk) -> None:
     assert "waived in full" in walk.email("fee_waiver") and "Nothing is owed" in walk.email("fee_waiver")
     assert walk.clocks()[ClockKind.FEE_PAYMENT] is Outcome.MET
     assert walk.clocks()[ClockKind.SUNSHINE_RESPONSE] is Outcome.OPEN  # running again
+
+
+def test_an_estimate_without_prepayment_lets_the_work_go_on_and_is_paid_when_ready(walk) -> None:
+    """610.026: a body gives an estimate on request and *may* require payment first; here it does not."""
+    walk.act("acknowledge")
+    landed = walk.act("request_payment", {"prepay": "when_ready", "standard_pages": "40"})
+    assert "the work goes on and the fees are paid when the records are ready" in landed
+    assert walk.request.status is Status.ACKNOWLEDGED  # no waiting for payment
+    assert ClockKind.FEE_PAYMENT not in walk.clocks()
+    assert walk.clocks()[ClockKind.SUNSHINE_RESPONSE] is Outcome.OPEN  # the response clock never paused
+    letter = walk.letter("Fee estimate")
+    assert "$4.00" in letter and "610.026" in letter and "payment is not needed before" in letter
+    assert "treated as withdrawn" not in letter and "How to pay when the records are ready" in letter
+    email = walk.email("fee_estimate")
+    assert "$4.00" in email and "not needed before the records are prepared" in email
+    status = walk.status()
+    assert "Payment is not needed before the records are prepared" in status
+    assert "How to pay when the records are ready:" in status and "I accept this estimate" not in status
+
+    assert "the estimate asked for none before the records are prepared" in walk.custodian.get(
+        walk.case
+    ).get_data(as_text=True)
+    assert "amount due is $4.00" in walk.act("paid", {"amount": "3.00"}, refused=True)
+    walk.act("paid", {"amount": "4.00"})
+    assert walk.request.status is Status.ACKNOWLEDGED
+    assert "already paid" in walk.act("paid", {"amount": "4.00"}, refused=True)
+    assert "(paid)" in walk.status() and "How to pay" not in walk.status()
+    walk.act("grant")
+
+
+def test_an_estimate_choice_that_is_not_offered_is_refused(walk) -> None:
+    page = walk.act("request_payment", {"prepay": "never", "standard_pages": "40"}, refused=True)
+    assert "Not a valid choice" in page
+    assert walk.request.status is Status.RECEIVED
+    assert not db.session.scalars(select(FeeEstimateRecord)).all()
