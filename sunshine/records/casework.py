@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -25,9 +25,11 @@ from sunshine.records.web import (
     bp,
     field_named,
     file_at_records_unit,
+    hold_link,
     intake_from,
     keys_in,
     send_letter,
+    take_link,
 )
 from sunshine.units.models import PublicBody
 
@@ -156,11 +158,7 @@ def staff_new():
         else:
             flash(f"Request {filed.tracking_number} recorded.", "success")
             # Its private link, shown once, for staff to send the requester by mail or read out.
-            session["new_link"] = {
-                "tracking_number": filed.tracking_number,
-                "token": filed.access_token,
-                "new": True,
-            }
+            hold_link("new_link", filed.tracking_number, filed.access_token, new=True)
             return redirect(url_for("records.replace_link", request_id=filed.request_id))
     return render_template("records/staff_new.html", form=form), 400 if form.errors else 200
 
@@ -411,11 +409,11 @@ def replace_link(request_id: int):
     """Replace the requester's secret status link for them (POST); show the new one, once (GET)."""
     record = _staff_request(request_id)
     if request.method == "GET":
-        just = session.pop("new_link", None)
-        if not just or just["tracking_number"] != record.tracking_number:
+        held = take_link("new_link", record.tracking_number)
+        if held is None:
             return redirect(url_for("records.case", request_id=record.id))
-        number = record.tracking_number
-        link = url_for("records.status", tracking_number=number, token=just["token"], _external=True)
+        token, just = held
+        link = url_for("records.status", tracking_number=record.tracking_number, token=token, _external=True)
         back = url_for("records.case", request_id=record.id)
         return render_template(
             "records/new_link.html",
@@ -428,7 +426,7 @@ def replace_link(request_id: int):
     if not FlaskForm().validate_on_submit():
         return _refused(record, "The form expired; try again.")
     token = services.replace_access_token(current_user, record)
-    session["new_link"] = {"tracking_number": record.tracking_number, "token": token}
+    hold_link("new_link", record.tracking_number, token)
     return redirect(url_for("records.replace_link", request_id=record.id))
 
 

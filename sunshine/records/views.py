@@ -24,8 +24,10 @@ from sunshine.records.web import (
     field_named,
     file_at_records_unit,
     history_label,
+    hold_link,
     intake_from,
     send_letter,
+    take_link,
 )
 from sunshine.timeutil import local_time
 from sunshine.units import services as units
@@ -56,10 +58,7 @@ def new_request():
             field_named(form, exc.field, form.description).errors.append(str(exc))
         else:
             # The secret link is shown once, on the next page; it is not stored anywhere readable.
-            session["just_filed"] = {
-                "tracking_number": filed.tracking_number,
-                "token": filed.access_token,
-            }
+            hold_link("just_filed", filed.tracking_number, filed.access_token)
             return redirect(url_for("records.filed", tracking_number=filed.tracking_number))
     taking = units.body_taking_requests(current_app.config["RECORDS_UNIT_CODE"])
     contact = taking.custodian_contact if taking is not None else None
@@ -69,12 +68,12 @@ def new_request():
 
 @bp.route("/requests/<tracking_number>/filed")
 def filed(tracking_number: str):
-    just = session.pop("just_filed", None)
-    if not just or just["tracking_number"] != tracking_number:
+    held = take_link("just_filed", tracking_number)
+    if held is None:
         return redirect(url_for("records.status", tracking_number=tracking_number))
     record = services.find(tracking_number)
     _remember(record)  # this browser filed it: a reload, or the way back later, opens the status page
-    link = url_for("records.status", tracking_number=tracking_number, token=just["token"], _external=True)
+    link = url_for("records.status", tracking_number=tracking_number, token=held[0], _external=True)
     return render_template(
         "records/filed.html", request_=record, clock=services.response_clock(record), link=link
     )
@@ -245,11 +244,11 @@ def ask_grounds(tracking_number: str):
 def new_link(tracking_number: str):
     """Replace the secret status link (POST), then show the new one, once (GET)."""
     if request.method == "GET":
-        just = session.pop("new_link", None)
+        held = take_link("new_link", tracking_number)
         record = services.find(tracking_number)
-        if not just or just["tracking_number"] != tracking_number or record is None:
+        if held is None or record is None:
             return redirect(url_for("records.status", tracking_number=tracking_number))
-        link = url_for("records.status", tracking_number=tracking_number, token=just["token"], _external=True)
+        link = url_for("records.status", tracking_number=tracking_number, token=held[0], _external=True)
         back = url_for("records.status", tracking_number=tracking_number)
         return render_template("records/new_link.html", request_=record, link=link, back=back, staff=False)
     record = services.find(tracking_number)
@@ -264,7 +263,7 @@ def new_link(tracking_number: str):
     token = services.replace_access_token(current_user if current_user.is_authenticated else None, record)
     _remember(record)  # this browser keeps the request open; every other one needs the new link
     # Shown once, on the next page, as a new request's link is.
-    session["new_link"] = {"tracking_number": tracking_number, "token": token}
+    hold_link("new_link", tracking_number, token)
     return redirect(url_for("records.new_link", tracking_number=tracking_number))
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, send_file
+from flask import Blueprint, abort, current_app, send_file, session
 
+from sunshine.crypto import cipher
 from sunshine.extensions import db
 from sunshine.records import filing, forms, services
 from sunshine.records.models import Delivery, PreferredFormat, RecordsRequest
@@ -133,3 +134,24 @@ def send_letter(record: RecordsRequest, letter_id: int):
         download_name=f"{record.tracking_number}-{letter.kind}.docx",
         mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     )
+
+
+def hold_link(kind: str, tracking_number: str, token: str, **extra) -> None:
+    """Keep a new secret status link for the next page, which shows it once.
+
+    Encrypted: the session cookie is signed, not encrypted, so whatever sees the cookie (a
+    log, a proxy) would otherwise read the link in it.
+    """
+    session[kind] = {"tracking_number": tracking_number, "token": cipher().encrypt(token), **extra}
+
+
+def take_link(kind: str, tracking_number: str) -> tuple[str, dict] | None:
+    """The link held for ``tracking_number`` and what was kept with it, taken so that it shows once;
+    None when there is none, it is for another request, or it cannot be read."""
+    held = session.pop(kind, None)
+    if not isinstance(held, dict) or held.get("tracking_number") != tracking_number:
+        return None
+    try:
+        return cipher().decrypt(held["token"]), held
+    except (KeyError, TypeError, ValueError):
+        return None

@@ -120,3 +120,31 @@ def test_a_used_or_broken_reset_link_says_so_before_anything_is_typed(app, clien
         text = page.get_data(as_text=True)
         assert page.status_code == 400 and ("already been used" in text or "not valid" in text), broken
         assert "Send reset link" in text  # and a way to ask for a new one
+
+
+def _session_cookie(app, client) -> tuple[str, dict]:
+    raw = client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
+    return raw, app.session_interface.get_signing_serializer(app).loads(raw)
+
+
+def test_a_new_status_link_waits_for_its_page_encrypted_not_readable_in_the_cookie(
+    app, client, factories
+) -> None:
+    """The session cookie is signed, not encrypted: a link kept in it for the next page is encrypted."""
+    factories.unit("RECORDS")
+    filed = client.submit("/requests/new", FORM | {"contact_email": "asker@example.org"})
+    raw, held = _session_cookie(app, client)
+    token = held["just_filed"]["token"]
+    page = client.get(filed.location).get_data(as_text=True)
+    secret = re.search(r"token=([\w-]+)", page).group(1)
+    assert secret not in raw and secret not in str(held) and token != secret
+    assert "just_filed" not in _session_cookie(app, client)[1]  # shown once
+
+    tracking = re.search(r"Request (\d{4}-\d{6}) received", page).group(1)
+    client.submit(
+        f"/requests/{tracking}/new-link", {"token": secret}, page=f"/requests/{tracking}?token={secret}"
+    )
+    raw, held = _session_cookie(app, client)
+    shown = client.get(f"/requests/{tracking}/new-link").get_data(as_text=True)
+    replaced = re.search(r"token=([\w-]+)", shown).group(1)
+    assert replaced != secret and replaced not in raw and replaced not in str(held)
