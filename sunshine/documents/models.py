@@ -33,6 +33,19 @@ class Resolution(enum.StrEnum):
     REQUESTER_OWN = "requester_own"  # the verified requester's own data
     FALSE_POSITIVE = "false_positive"
 
+    @property
+    def label(self) -> str:
+        """What staff read on the case page."""
+        return RESOLUTION_LABELS[self]
+
+
+RESOLUTION_LABELS = {
+    Resolution.UNRESOLVED: "Not resolved",
+    Resolution.REDACTED: "Redacted",
+    Resolution.REQUESTER_OWN: "The requester's own data",
+    Resolution.FALSE_POSITIVE: "Not sensitive",
+}
+
 
 class Document(db.Model):
     __tablename__ = "document"

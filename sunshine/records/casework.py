@@ -257,11 +257,6 @@ def _case_page(
         letters=letters_for(services.CASE_TYPE, record.id),
         citations=load_citations().all(),
         refused=refused,
-        RESOLUTIONS={
-            "redacted": "Redacted",
-            "requester_own": "The requester's own data",
-            "false_positive": "Not sensitive",
-        },
     )
 
 
