@@ -86,6 +86,19 @@ def template_bytes(body_id: int, kind: str) -> bytes:
         return handle.read()
 
 
+def left_out_of_upload(body_id: int, kind: str) -> list[str]:
+    """Placeholders the default letter of ``kind`` fills that the body's uploaded template leaves out.
+
+    Allowed, unless the law needs them (those are refused at upload), but worth a look: a template
+    made before a placeholder was added (``{{ response_time }}`` in the clarification letter, which
+    says whether the response time is paused) keeps saying what the new placeholder now says right.
+    """
+    if active_template(body_id, kind) is None:
+        return []
+    used = docx_template.placeholders(template_bytes(body_id, kind))
+    return sorted(docx_template.placeholders(default_template(kind)) - used)
+
+
 def upload_template(actor, body_id: int, kind: str, data: bytes, filename: str) -> LetterTemplate:
     """Make ``data`` the template of the body's letter ``kind``, replacing its earlier upload; commits.
 

@@ -101,6 +101,7 @@ def _page(
             "kind": kind,
             "title": spec.title,
             "template": services.active_template(body.id, kind),
+            "left_out": services.left_out_of_upload(body.id, kind),
             "placeholders": sorted(allowed_placeholders(kind)),
             "required": set(spec.required),
             "has_table": spec.table is not None,

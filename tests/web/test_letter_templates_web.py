@@ -168,3 +168,17 @@ def test_an_administrator_changes_only_their_own_bodys_letters(app, client, fact
     with app.app_context():
         assert services.active_template(home(), "grant").display_name == "city.docx"
         assert services.active_template(county, "grant").display_name == "county.docx"
+
+
+def test_the_page_names_what_an_uploaded_template_leaves_out_of_the_default(client, admin) -> None:
+    """A clarification letter made before {{ response_time }} existed may still say the clock is paused."""
+    old_style = grant_template(
+        "About {{ tracking_number }}: {{ question }}",
+        "The time we have to respond is paused until you answer. Answer by {{ window_due }}.",
+    )
+    assert upload(client, "clarification", old_style).status_code == 302
+    html = client.get(PAGE).get_data(as_text=True)
+    section = html[html.index('id="letter-clarification"') : html.index('id="letter-payment_request"')]
+    assert "The default letter also uses" in section and "<code>{{ response_time }}</code>" in section
+    assert "<code>{{ question }}</code>," not in section  # used: not listed
+    assert html.count("The default letter also uses") == 1  # letters on the default list nothing
