@@ -312,4 +312,4 @@ def _releases(record):
 
 
 # The custodian's pages register on the same blueprint.
-from sunshine.records import casework  # noqa: E402, F401
+from sunshine.records import casework, staff_requests  # noqa: E402, F401

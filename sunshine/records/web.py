@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, send_file, session
+from sqlalchemy import select
 
+from sunshine.accounts.models import User
 from sunshine.crypto import cipher
 from sunshine.extensions import db
 from sunshine.records import filing, forms, services
@@ -155,3 +157,10 @@ def take_link(kind: str, tracking_number: str) -> tuple[str, dict] | None:
         return cipher().decrypt(held["token"]), held
     except (KeyError, TypeError, ValueError):
         return None
+
+
+def staff_names(user_ids: set[int]) -> dict[int, str]:
+    """The full name of each of ``user_ids``, by id (for assignees and who acted)."""
+    if not user_ids:
+        return {}
+    return dict(db.session.execute(select(User.id, User.full_name).where(User.id.in_(user_ids))).all())
