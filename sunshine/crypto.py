@@ -29,9 +29,10 @@ class FieldCipher:
     def encrypt(self, value: str) -> str:
         return self._fernet.encrypt(value.encode()).decode()
 
-    def decrypt(self, token: str) -> str:
+    def decrypt(self, token: str, ttl: int | None = None) -> str:
+        """The plaintext of ``token``; with ``ttl``, only if it was encrypted at most ``ttl`` seconds ago."""
         try:
-            return self._fernet.decrypt(token.encode()).decode()
+            return self._fernet.decrypt(token.encode(), ttl=ttl).decode()
         except InvalidToken as exc:
             raise ValueError("Stored value cannot be decrypted with the configured keys") from exc
 

@@ -57,12 +57,25 @@ def upgrade():
 
 
 def downgrade():
-    # One set of templates again: the first body's. Other bodies' templates are kept, set aside.
+    # One set of templates for all bodies again. A letter keeps an uploaded template only where
+    # every body uses that same file; otherwise every body goes back to the default, rather than
+    # one body's letterhead going out on all the others' letters. Nothing is deleted.
     bind = op.get_bind()
-    first = bind.scalar(sa.text("SELECT min(body_id) FROM letter_template"))
-    bind.execute(
-        sa.text("UPDATE letter_template SET active = false WHERE body_id <> :first"), {"first": first}
+    bodies = bind.scalar(sa.text("SELECT count(*) FROM public_body"))
+    shared = (
+        bind.execute(
+            sa.text(
+                "SELECT min(id) FROM letter_template WHERE active "
+                "GROUP BY kind, storage_key HAVING count(DISTINCT body_id) = :bodies"
+            ),
+            {"bodies": bodies},
+        )
+        .scalars()
+        .all()
     )
+    bind.execute(sa.text("UPDATE letter_template SET active = false"))
+    for template_id in shared:
+        bind.execute(sa.text("UPDATE letter_template SET active = true WHERE id = :id"), {"id": template_id})
     with op.batch_alter_table("letter_template", schema=None) as batch_op:
         batch_op.drop_index(
             "uq_letter_template_active_body_kind", postgresql_where=ACTIVE, sqlite_where=ACTIVE

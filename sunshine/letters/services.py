@@ -86,8 +86,9 @@ def template_bytes(body_id: int, kind: str) -> bytes:
         return handle.read()
 
 
-def left_out_of_upload(body_id: int, kind: str) -> list[str]:
-    """Placeholders the default letter of ``kind`` fills that the body's uploaded template leaves out.
+def left_out_of_upload(body_id: int, kind: str) -> list[str] | None:
+    """Placeholders the default letter of ``kind`` fills that the body's uploaded template leaves out
+    (None when its stored file cannot be read).
 
     Allowed, unless the law needs them (those are refused at upload), but worth a look: a template
     made before a placeholder was added (``{{ response_time }}`` in the clarification letter, which
@@ -95,7 +96,10 @@ def left_out_of_upload(body_id: int, kind: str) -> list[str]:
     """
     if active_template(body_id, kind) is None:
         return []
-    used = docx_template.placeholders(template_bytes(body_id, kind))
+    try:
+        used = docx_template.placeholders(template_bytes(body_id, kind))
+    except (OSError, docx_template.TemplateError):
+        return None  # the page says the stored file cannot be read
     return sorted(docx_template.placeholders(default_template(kind)) - used)
 
 

@@ -118,7 +118,7 @@ class FeeForm(FlaskForm):
         "When the fees are paid",
         choices=[
             SelectChoice(PREPAY_FIRST, "Before the records are prepared: the request waits for payment, "
-                         "then is withdrawn if none comes (90 days; 150 above the large-fee threshold)"),
+                         "and is withdrawn if none comes within the payment window (see the calendar page)"),
             SelectChoice(PAY_WHEN_READY, "When the records are ready: the work goes on now, and the estimate "
                          "is sent for the requester's information"),
         ],

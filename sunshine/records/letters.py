@@ -142,6 +142,10 @@ def waiver_terms(estimate, percent: int, window, how_to_pay: str = "") -> dict[s
             f"Payment is needed by {_long(window.due_on)}. If we do not receive it by then, your request "
             "will be treated as withdrawn (RSMo 610.023, 610.026)."
         ) + (f" How to pay: {how_to_pay}" if how_to_pay else "")
+    elif not estimate.prepayment_required and estimate.paid_at is None:
+        payment = "Payment is due when the records are ready." + (
+            f" How to pay: {how_to_pay}" if how_to_pay else ""
+        )
     else:
         payment = ""
     return {

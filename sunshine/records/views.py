@@ -152,6 +152,7 @@ def _status_page(record) -> str:
         letters=letters_for(services.CASE_TYPE, record.id),
         delay_notices=workflow.delay_notices(record),
         estimates=workflow.estimates(record),
+        payable_estimate=workflow.payment_pending_without_prepayment(record),
         deadlines=[(REQUESTER_DEADLINES[c.kind], c) for c in open_clocks if c.kind in REQUESTER_DEADLINES],
         grounds=services.grounds_clock(record),
         grounds_can_be_asked=services.grounds_can_be_asked(record),

@@ -138,11 +138,17 @@ def send_letter(record: RecordsRequest, letter_id: int):
     )
 
 
+# How long a new link waits in the session for the page that shows it: long enough for a slow
+# redirect, short enough that a copy of the cookie (in a log, say) is soon of no use.
+HELD_LINK_SECONDS = 10 * 60
+
+
 def hold_link(kind: str, tracking_number: str, token: str, **extra) -> None:
     """Keep a new secret status link for the next page, which shows it once.
 
-    Encrypted: the session cookie is signed, not encrypted, so whatever sees the cookie (a
-    log, a proxy) would otherwise read the link in it.
+    Encrypted, and readable for HELD_LINK_SECONDS only: the session cookie is signed, not
+    encrypted, so whatever sees the cookie (a log, a proxy) would otherwise read the link in it,
+    and a copy of the cookie replayed later would be shown it again.
     """
     session[kind] = {"tracking_number": tracking_number, "token": cipher().encrypt(token), **extra}
 
@@ -154,7 +160,7 @@ def take_link(kind: str, tracking_number: str) -> tuple[str, dict] | None:
     if not isinstance(held, dict) or held.get("tracking_number") != tracking_number:
         return None
     try:
-        return cipher().decrypt(held["token"]), held
+        return cipher().decrypt(held["token"], ttl=HELD_LINK_SECONDS), held
     except (KeyError, TypeError, ValueError):
         return None
 

@@ -30,7 +30,8 @@ from sunshine.records.services import (
     tell_staff,
     transition,
 )
-from sunshine.records.states import Action, Status, next_status
+from sunshine.records.states import Action, Status
+from sunshine.timeutil import utcnow
 from sunshine.units.models import PublicBody, Unit
 
 # A promised date further out than this is taken for a typing slip (2206 for 2026), not a plan;
@@ -151,6 +152,24 @@ def estimate_and_request_payment(actor, request: RecordsRequest, inputs: fees.Fe
     return row
 
 
+# When an estimate without prepayment may be given: while the records are being found (a delayed
+# request included, when the volume is often first known), not while a question or payment is awaited.
+ESTIMATE_WITHOUT_PREPAYMENT = frozenset({Status.RECEIVED, Status.ACKNOWLEDGED, Status.DELAYED})
+# When fees estimated without prepayment are owed: until a denial or withdrawal ends the request
+# with nothing released, and after a grant and closing too (they are paid when the records are ready).
+FEES_OWED = frozenset(
+    {
+        Status.RECEIVED,
+        Status.ACKNOWLEDGED,
+        Status.AWAITING_CLARIFICATION,
+        Status.DELAYED,
+        Status.GRANTED,
+        Status.PARTIALLY_GRANTED,
+        Status.CLOSED,
+    }
+)
+
+
 def give_estimate(actor, request: RecordsRequest, inputs: fees.FeeInputs) -> FeeEstimateRecord:
     """Give the estimate without asking for payment first (610.026: a body *may* require prepayment).
 
@@ -158,7 +177,11 @@ def give_estimate(actor, request: RecordsRequest, inputs: fees.FeeInputs) -> Fee
     fees are paid when the records are ready; the custodian records the payment then.
     """
     lock(request)
-    next_status(request.status, Action.REQUEST_PAYMENT)  # estimates are given at the same stage
+    if request.status not in ESTIMATE_WITHOUT_PREPAYMENT:
+        raise RequestError(
+            f"This request is {request.status.staff_label.lower()}: an estimate is given while the records "
+            "are being found, before a decision."
+        )
     estimate = _priced(request, inputs)
     row = _estimate_row(actor, request, estimate, prepayment_required=False)
     db.session.flush()
@@ -241,6 +264,8 @@ def decide_waiver(actor, request: RecordsRequest, *, percent: int, reason: str) 
     )
     if row.total_cents == 0 and request.status is Status.AWAITING_PAYMENT:
         _payment_complete(actor, request, row, 0)
+    elif row.total_cents == 0 and not row.prepayment_required:
+        row.paid_cents, row.paid_at = 0, utcnow()  # nothing is owed: settled
     window = _open_clock(request, ClockKind.FEE_PAYMENT)
     notify_requester(
         actor,
@@ -260,8 +285,6 @@ def decide_waiver(actor, request: RecordsRequest, *, percent: int, reason: str) 
 def record_payment(actor, request: RecordsRequest, amount_cents: int) -> None:
     """Payment received in full. For a prepayment, the window is met and the response clock runs
     again; for an estimate given without one, the fees are simply paid."""
-    from sunshine.timeutil import utcnow
-
     lock(request)  # the amount due is read after any waiver decided meanwhile
     row = _latest_estimate(request)
     if row.paid_at is not None:
@@ -271,6 +294,11 @@ def record_payment(actor, request: RecordsRequest, amount_cents: int) -> None:
     if row.prepayment_required:
         _payment_complete(actor, request, row, amount_cents)
     else:
+        if request.status not in FEES_OWED:
+            raise RequestError(
+                f"This request is {request.status.staff_label.lower()}: no records go out, "
+                "so no fees are owed."
+            )
         row.paid_cents, row.paid_at = amount_cents, utcnow()
         details = {"amount_cents": amount_cents, "prepayment_required": False}
         record(actor, "request.paid", request, details=details)
@@ -278,19 +306,20 @@ def record_payment(actor, request: RecordsRequest, amount_cents: int) -> None:
 
 
 def payment_pending_without_prepayment(request: RecordsRequest) -> FeeEstimateRecord | None:
-    """The latest estimate when it was given without asking for payment first and is not yet paid."""
+    """The request's current estimate (its latest: a later one replaces it) when it was given
+    without asking for payment first, is not paid, and is owed now (see ``FEES_OWED``)."""
     row = (
         db.session.query(FeeEstimateRecord)
         .filter_by(request_id=request.id)
         .order_by(FeeEstimateRecord.id.desc())
         .first()
     )
-    return row if row is not None and not row.prepayment_required and row.paid_at is None else None
+    if row is None or row.prepayment_required or row.paid_at is not None or row.total_cents == 0:
+        return None
+    return row if request.status in FEES_OWED else None
 
 
 def _payment_complete(actor, request: RecordsRequest, row: FeeEstimateRecord, amount_cents: int) -> None:
-    from sunshine.timeutil import utcnow
-
     transition(actor, request, Action.PAID, {"amount_cents": amount_cents})
     row.paid_cents, row.paid_at = amount_cents, utcnow()
     window = _open_clock(request, ClockKind.FEE_PAYMENT)

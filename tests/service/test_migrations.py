@@ -154,10 +154,24 @@ def _letter_templates_round_trip(url: str, tmp_path: Path) -> None:
                 (2, "denial", "d", True),
                 (2, "grant", "new", True),
             ]
+            # After the upgrade the county puts its own letterhead on its denials.
+            conn.execute(
+                text("UPDATE letter_template SET active = false WHERE body_id = 2 AND kind = 'denial'")
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO letter_template (body_id, kind, storage_key, sha256, display_name, "
+                    "uploaded_at, active) "
+                    "VALUES (2, 'denial', 'county', 'county', 'county', '2026-03-03', true)"
+                )
+            )
         downgrade(revision="0017_clock_created_index")
         with db.engine.connect() as conn:
+            # Denials differ between the bodies, so every body's go back to the default; the grant
+            # letter is the same file everywhere, so it stays.
             active = "SELECT kind, storage_key FROM letter_template WHERE active ORDER BY kind"
-            assert [tuple(row) for row in conn.execute(text(active))] == [("denial", "d"), ("grant", "new")]
+            assert [tuple(row) for row in conn.execute(text(active))] == [("grant", "new")]
+            assert conn.execute(text("SELECT count(*) FROM letter_template")).scalar() == 6
         upgrade()
         db.engine.dispose()
 

@@ -339,6 +339,6 @@ def test_an_estimate_without_prepayment_keeps_the_clock_running_and_a_waiver_low
 def test_no_estimate_is_given_while_the_requester_is_asked_to_clarify(factories) -> None:
     request = factories.request().request
     workflow.ask_clarification(None, request, "Which officer?")
-    with pytest.raises(ValueError, match="cannot be sent a fee estimate"):
+    with pytest.raises(records.RequestError, match="an estimate is given while the records are being found"):
         workflow.give_estimate(None, request, FeeInputs(standard_pages=300))
     assert workflow.estimates(request) == []

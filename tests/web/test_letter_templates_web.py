@@ -9,6 +9,7 @@ from docx import Document
 from sqlalchemy import func, select
 
 from sunshine.authz import Role
+from sunshine.documents.storage import storage
 from sunshine.extensions import db
 from sunshine.letters import services
 from sunshine.letters.defaults import LETTERS, default_template
@@ -182,3 +183,12 @@ def test_the_page_names_what_an_uploaded_template_leaves_out_of_the_default(clie
     assert "The default letter also uses" in section and "<code>{{ response_time }}</code>" in section
     assert "<code>{{ question }}</code>," not in section  # used: not listed
     assert html.count("The default letter also uses") == 1  # letters on the default list nothing
+
+
+def test_a_template_whose_stored_file_is_gone_is_flagged_not_a_broken_page(app, client, admin) -> None:
+    upload(client, "grant", grant_template())
+    with app.app_context():
+        storage().delete(services.active_template(home(), "grant").storage_key)
+    response = client.get(PAGE)
+    assert response.status_code == 200
+    assert "The stored file of this template cannot be read" in response.get_data(as_text=True)

@@ -377,7 +377,7 @@ def test_an_estimate_without_prepayment_lets_the_work_go_on_and_is_paid_when_rea
     email = walk.email("fee_estimate")
     assert "$4.00" in email and "not needed before the records are prepared" in email
     status = walk.status()
-    assert "Payment is not needed before the records are prepared" in status
+    assert "Payment was not asked for before the records are prepared" in status
     assert "How to pay when the records are ready:" in status and "I accept this estimate" not in status
 
     assert "the estimate asked for none before the records are prepared" in walk.custodian.get(
@@ -396,3 +396,57 @@ def test_an_estimate_choice_that_is_not_offered_is_refused(walk) -> None:
     assert "Not a valid choice" in page
     assert walk.request.status is Status.RECEIVED
     assert not db.session.scalars(select(FeeEstimateRecord)).all()
+
+
+def test_fees_estimated_without_prepayment_are_not_asked_for_once_nothing_goes_out(walk) -> None:
+    walk.act("request_payment", {"prepay": "when_ready", "standard_pages": "40"})
+    assert "How to pay when the records are ready" in walk.status()
+    walk.act("withdraw", {"reason": "The requester no longer needs the records"})
+    status = walk.status()
+    assert "How to pay" not in status and "Payment was not asked for" not in status
+    assert "Record payment" not in walk.custodian.get(walk.case).get_data(as_text=True)
+    refused = walk.act("paid", {"amount": "4.00"}, refused=True)
+    assert "no records go out, so no fees are owed" in refused
+
+
+def test_fees_estimated_without_prepayment_are_recorded_after_the_request_is_closed(walk, factories) -> None:
+    walk.act("request_payment", {"prepay": "when_ready", "standard_pages": "40"})
+    walk.act("grant")
+    walk.act("close")
+    case = walk.act("paid", {"amount": "4.00"})  # the form is there with no actions left
+    assert "payment recorded" in case and "paid when the records are ready): $4.00; paid" in case
+    assert "(paid)" in walk.status()
+
+
+def test_a_full_waiver_settles_an_estimate_without_prepayment(walk) -> None:
+    walk.act("request_payment", {"prepay": "when_ready", "standard_pages": "40"})
+    walk.act("waiver", {"percent": "50", "reason": "Partly in the public interest"})
+    assert "Payment is due when the records are ready." in walk.letter("Decision on waiving the fees")
+    walk.act("waiver", {"percent": "100", "reason": "News reporting"})
+    status = walk.status()
+    assert "(nothing to pay)" in status and "How to pay" not in status
+    assert "Record payment" not in walk.custodian.get(walk.case).get_data(as_text=True)
+
+
+def test_a_later_estimate_replaces_an_earlier_one(walk) -> None:
+    walk.act("request_payment", {"prepay": "when_ready", "standard_pages": "40"})
+    walk.act("request_payment", {"standard_pages": "50"})  # now payment first
+    status = walk.status()
+    assert "(replaced by the later estimate below)" in status
+    assert status.count("I accept this estimate") == 1 and status.count("How to pay") == 1
+    assert "How to pay when the records are ready" not in status
+    assert "replaced by a later estimate" in walk.custodian.get(walk.case).get_data(as_text=True)
+
+
+def test_an_estimate_without_prepayment_may_follow_a_delay_notice(walk) -> None:
+    walk.act(
+        "delay",
+        {
+            "explanation": "The video must be copied from the vendor's archive.",
+            "available_on": "2026-03-20",
+            "available_at_time": "09:00",
+            "place": "Records counter",
+        },
+    )
+    walk.act("request_payment", {"prepay": "when_ready", "standard_pages": "40"})
+    assert walk.request.status is Status.DELAYED and "How to pay when the records are ready" in walk.status()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 
@@ -148,3 +149,18 @@ def test_a_new_status_link_waits_for_its_page_encrypted_not_readable_in_the_cook
     shown = client.get(f"/requests/{tracking}/new-link").get_data(as_text=True)
     replaced = re.search(r"token=([\w-]+)", shown).group(1)
     assert replaced != secret and replaced not in raw and replaced not in str(held)
+
+
+def test_a_held_link_is_not_shown_from_a_cookie_replayed_after_ten_minutes(app, client, factories) -> None:
+    import time_machine
+
+    factories.unit("RECORDS")
+    filed = client.submit("/requests/new", FORM)
+    copied = client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
+    later = app.test_client()
+    later.set_cookie(app.config["SESSION_COOKIE_NAME"], copied)
+    with time_machine.travel(datetime.now(UTC) + timedelta(minutes=11)):
+        response = later.get(filed.location)
+    assert response.status_code == 302 and "token=" not in response.location
+    shown = client.get(filed.location)  # the browser that filed, at once: shown as ever
+    assert shown.status_code == 200 and "token=" in shown.get_data(as_text=True)
