@@ -7,10 +7,10 @@ from typing import BinaryIO
 
 from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from sunshine.authz import Permission, requires
 from sunshine.documents.storage import storage
+from sunshine.forms import BrowserForm
 from sunshine.letters import services
 from sunshine.letters.defaults import LETTERS, allowed_placeholders, default_template
 from sunshine.letters.forms import TemplateUploadForm
@@ -48,7 +48,7 @@ def upload(kind: str):
 @requires(Permission.MANAGE_UNITS)
 def revert(kind: str):
     _known(kind)
-    if not FlaskForm().validate_on_submit():
+    if not BrowserForm().validate_on_submit():
         abort(400)
     try:
         services.revert_to_default(current_user, kind)
