@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import Email, EqualTo, InputRequired, Length
 
 from sunshine.accounts.passwords import MIN_PASSWORD_LENGTH
+from sunshine.forms import BrowserForm
 
 EMAIL = [
     InputRequired("Enter your email address."),
@@ -19,30 +19,30 @@ NEW_PASSWORD = [
 ]
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(BrowserForm):
     full_name = StringField("Your name", [InputRequired("Enter your name."), Length(max=200)])
     email = EmailField("Email address", EMAIL)
     password = PasswordField("Password", NEW_PASSWORD)
     confirm = PasswordField("Repeat the password", [EqualTo("password", "The two passwords do not match.")])
 
 
-class LoginForm(FlaskForm):
+class LoginForm(BrowserForm):
     email = EmailField("Email address", EMAIL)
     password = PasswordField("Password", [InputRequired("Enter your password."), Length(max=256)])
 
 
-class EmailOnlyForm(FlaskForm):
+class EmailOnlyForm(BrowserForm):
     email = EmailField("Email address", EMAIL)
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(BrowserForm):
     password = PasswordField("New password", NEW_PASSWORD)
     confirm = PasswordField(
         "Repeat the new password", [EqualTo("password", "The two passwords do not match.")]
     )
 
 
-class StaffForm(FlaskForm):
+class StaffForm(BrowserForm):
     full_name = StringField("Name", [InputRequired("Enter the person's name."), Length(max=200)])
     email = EmailField("Work email address", EMAIL)
     unit_id = SelectField("Unit", coerce=int, validate_choice=True)

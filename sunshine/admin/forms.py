@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import Length
 
+from sunshine.forms import BrowserForm
 from sunshine.units.services import MAX_CUSTODIAN_CONTACT
 
 
-class CustodianContactForm(FlaskForm):
+class CustodianContactForm(BrowserForm):
     text = TextAreaField(
         "The custodian of records",
         [Length(max=MAX_CUSTODIAN_CONTACT, message=f"Keep it to {MAX_CUSTODIAN_CONTACT:,} characters.")],

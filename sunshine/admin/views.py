@@ -70,9 +70,9 @@ def new_staff():
 @bp.route("/staff/<int:user_id>/active", methods=["POST"])
 @requires(Permission.MANAGE_STAFF)
 def toggle_active(user_id: int):
-    from flask_wtf import FlaskForm
+    from sunshine.forms import BrowserForm
 
-    if not FlaskForm().validate_on_submit():
+    if not BrowserForm().validate_on_submit():
         abort(400)
     user = db.session.get(User, user_id)
     if user is None or not reach.manages(current_user, user):
@@ -89,9 +89,9 @@ def toggle_active(user_id: int):
 @bp.route("/api-tokens/<int:token_id>/revoke", methods=["POST"])
 @requires(Permission.MANAGE_STAFF)
 def revoke_api_token(token_id: int):
-    from flask_wtf import FlaskForm
+    from sunshine.forms import BrowserForm
 
-    if not FlaskForm().validate_on_submit():
+    if not BrowserForm().validate_on_submit():
         abort(400)
     token = db.session.get(ApiToken, token_id)
     if token is None or not reach.manages(current_user, token.user):

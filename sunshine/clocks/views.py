@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from sunshine import calendar as cal
@@ -15,6 +14,7 @@ from sunshine.clocks.forms import ClosureForm, PolicyLengthForm
 from sunshine.clocks.policies import DEFAULT_POLICIES, ClockKind
 from sunshine.clocks.services import ClockError, calendar_for, local_today
 from sunshine.extensions import db
+from sunshine.forms import BrowserForm
 from sunshine.ids import as_id
 from sunshine.units import reach
 from sunshine.units.models import PublicBody, Unit
@@ -146,7 +146,7 @@ def _calendar_page(
         form=form,
         closures=closures.closures(body.id),
         holidays=holidays,
-        remove_form=FlaskForm(),
+        remove_form=BrowserForm(),
         policies=settings.policy_rows(body.id),
         policy_form=policy_form,
     )
@@ -176,7 +176,7 @@ def set_policy():
 @requires(Permission.MANAGE_UNITS)
 def remove_closure(closure_id: int):
     body = admin_body()
-    if not FlaskForm().validate_on_submit():
+    if not BrowserForm().validate_on_submit():
         abort(400)
     try:
         moved = closures.remove_closure(current_user, body, closure_id)

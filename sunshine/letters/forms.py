@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, FileSize
 
+from sunshine.forms import BrowserForm
 from sunshine.letters.services import MAX_TEMPLATE_BYTES
 
 
-class TemplateUploadForm(FlaskForm):
+class TemplateUploadForm(BrowserForm):
     file = FileField(
         "Replacement template (.docx)",
         [

@@ -11,11 +11,11 @@ from typing import BinaryIO
 
 from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from sunshine.authz import Permission, requires
 from sunshine.clocks.views import admin_body
 from sunshine.documents.storage import storage
+from sunshine.forms import BrowserForm
 from sunshine.letters import services
 from sunshine.letters.defaults import LETTERS, allowed_placeholders, default_template
 from sunshine.letters.forms import TemplateUploadForm
@@ -56,7 +56,7 @@ def upload(kind: str):
 def revert(kind: str):
     _known(kind)
     body = admin_body()
-    if not FlaskForm().validate_on_submit():
+    if not BrowserForm().validate_on_submit():
         abort(400)
     try:
         services.revert_to_default(current_user, body.id, kind)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from sunshine.accounts.models import User
 from sunshine.audit.queries import case_history
@@ -15,6 +14,7 @@ from sunshine.authz import Permission, requires, units_where
 from sunshine.clocks import services as clocks
 from sunshine.clocks.policies import DEFAULT_POLICIES, ClockKind
 from sunshine.extensions import db
+from sunshine.forms import BrowserForm
 from sunshine.letters.services import letters_for
 from sunshine.records import duplicates, forms, services, workflow
 from sunshine.records.citations import load_citations
@@ -51,7 +51,9 @@ def case(request_id: int):
     return _case_page(_staff_request(request_id))
 
 
-def _refused(record: RecordsRequest, message: str, action: str | None = None, form: FlaskForm | None = None):
+def _refused(
+    record: RecordsRequest, message: str, action: str | None = None, form: BrowserForm | None = None
+):
     """A refused action: the case page again, saying why, with a 400 (nothing was changed).
 
     The refused form keeps what was typed; every other form on the page starts empty.
@@ -80,7 +82,7 @@ FORM_SLOTS = {
 
 
 def _case_page(
-    record: RecordsRequest, filled: dict[str, FlaskForm] | None = None, refused: str | None = None
+    record: RecordsRequest, filled: dict[str, BrowserForm] | None = None, refused: str | None = None
 ) -> str:
     """The case page; ``filled`` forms keep what was typed, and the ``refused`` one's section is open."""
     services.record_staff_view(current_user, record)  # the page shows the requester's personal data
@@ -88,7 +90,7 @@ def _case_page(
     page_forms = {
         "decision_form": forms.DecisionForm(**empty),
         "reason_form": forms.ReasonForm(**empty),
-        "simple_form": FlaskForm(**empty),
+        "simple_form": BrowserForm(**empty),
         "clarify_form": forms.ClarifyForm(**empty),
         "fee_form": _fee_form(record, **empty),
         "payment_form": forms.PaymentForm(**empty),
@@ -179,11 +181,11 @@ def _fee_inputs(form: forms.FeeForm):
 
 # What each case action needs: its form, and the service call it makes.
 CASE_ACTIONS = {
-    "acknowledge": (FlaskForm, lambda r, f: services.acknowledge(current_user, r)),
-    "grant": (FlaskForm, lambda r, f: services.grant(current_user, r)),
+    "acknowledge": (BrowserForm, lambda r, f: services.acknowledge(current_user, r)),
+    "grant": (BrowserForm, lambda r, f: services.grant(current_user, r)),
     "deny": (forms.DecisionForm, _decide(partial=False)),
     "partial_grant": (forms.DecisionForm, _decide(partial=True)),
-    "close": (FlaskForm, lambda r, f: services.close(current_user, r)),
+    "close": (BrowserForm, lambda r, f: services.close(current_user, r)),
     "withdraw": (forms.ReasonForm, lambda r, f: services.withdraw(current_user, r, f.reason.data)),
     "ask_clarification": (
         forms.ClarifyForm,
@@ -217,7 +219,7 @@ CASE_ACTIONS = {
         ),
     ),
     "note": (forms.NoteForm, lambda r, f: workflow.add_note(current_user, r, f.text.data)),
-    "assign_to_me": (FlaskForm, lambda r, f: workflow.assign(current_user, r, current_user)),
+    "assign_to_me": (BrowserForm, lambda r, f: workflow.assign(current_user, r, current_user)),
     # Its choices depend on the case: act() builds it with _assign_form(record).
     "assign": (
         forms.AssignForm,
@@ -300,7 +302,7 @@ def replace_link(request_id: int):
             staff=True,
             new=just.get("new", False),
         )
-    if not FlaskForm().validate_on_submit():
+    if not BrowserForm().validate_on_submit():
         return _refused(record, "The form expired; try again.")
     token = services.replace_access_token(current_user, record)
     hold_link("new_link", record.tracking_number, token)
@@ -399,7 +401,7 @@ def release_records(request_id: int):
     from sunshine.records import release
 
     record = _staff_request(request_id)
-    if not FlaskForm().validate_on_submit():
+    if not BrowserForm().validate_on_submit():
         abort(400)
     try:
         row = release.release(current_user, record)

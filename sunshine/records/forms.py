@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -23,6 +22,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, StopValidation
 
+from sunshine.forms import BrowserForm
 from sunshine.ids import as_id
 from sunshine.records.fees import MAX_ESTIMATE_CENTS
 from sunshine.records.models import Channel, Delivery, PreferredFormat
@@ -40,7 +40,7 @@ DELIVERIES = [
 ]
 
 
-class RequestForm(FlaskForm):
+class RequestForm(BrowserForm):
     description = TextAreaField(
         "Records you are asking for",
         [InputRequired("Describe the records you are asking for."), Length(max=10000)],
@@ -85,7 +85,7 @@ class StaffIntakeForm(RequestForm):
     )
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(BrowserForm):
     citations = StringField("Citations (comma-separated, e.g. 610.021(14), 610.100.3)", [Length(max=500)])
     withheld_description = TextAreaField(
         "General description of what is withheld (RSMo 610.024)", [Length(max=5000)]
@@ -96,24 +96,24 @@ class DecisionForm(FlaskForm):
     )
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(BrowserForm):
     reason = StringField("Reason", [InputRequired("Give the reason."), Length(max=500)])
 
 
-class ClarifyForm(FlaskForm):
+class ClarifyForm(BrowserForm):
     question = TextAreaField(
         "Question for the requester", [InputRequired("Write the question."), Length(max=5000)]
     )
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(BrowserForm):
     answer = TextAreaField("Your answer", [InputRequired("Write your answer."), Length(max=10000)])
 
 
 PREPAY_FIRST, PAY_WHEN_READY = "first", "when_ready"
 
 
-class FeeForm(FlaskForm):
+class FeeForm(BrowserForm):
     prepay = RadioField(
         "When the fees are paid",
         choices=[
@@ -201,11 +201,11 @@ def _dollars_field(label: str, most: str = "100000") -> DecimalField:
     )
 
 
-class PaymentForm(FlaskForm):
+class PaymentForm(BrowserForm):
     amount = _dollars_field("Amount received", str(MAX_ESTIMATE_CENTS // 100))
 
 
-class WaiverForm(FlaskForm):
+class WaiverForm(BrowserForm):
     percent = IntegerField(
         "Waive this percentage", [InputRequired("Enter 0 to 100."), NumberRange(0, 100, "Enter 0 to 100.")]
     )
@@ -214,7 +214,7 @@ class WaiverForm(FlaskForm):
     )
 
 
-class DelayForm(FlaskForm):
+class DelayForm(BrowserForm):
     explanation = TextAreaField(
         "Detailed explanation of the cause", [InputRequired("Explain the delay."), Length(max=5000)]
     )
@@ -223,7 +223,7 @@ class DelayForm(FlaskForm):
     place = StringField("Where the records will be available", [InputRequired("Say where."), Length(max=500)])
 
 
-class NoteForm(FlaskForm):
+class NoteForm(BrowserForm):
     # Its own id: the case page also holds the message to the requester, whose field is "text" too,
     # and a shared id sent a click on this label into the message.
     text = TextAreaField(
@@ -233,7 +233,7 @@ class NoteForm(FlaskForm):
     )
 
 
-class UploadForm(FlaskForm):
+class UploadForm(BrowserForm):
     file = FileField("Record (PDF)", [FileRequired("Choose the file to upload.")])
     originating_unit_id = SelectField(
         "Unit that created the record",
@@ -244,7 +244,7 @@ class UploadForm(FlaskForm):
     replaces_id = HiddenField(filters=[lambda v: as_id(v) if v else None])
 
 
-class ResolveForm(FlaskForm):
+class ResolveForm(BrowserForm):
     resolution = SelectField(
         "Resolution",
         choices=[
@@ -255,22 +255,22 @@ class ResolveForm(FlaskForm):
     reason = StringField("Reason", [Length(max=1000)])
 
 
-class MessageForm(FlaskForm):
+class MessageForm(BrowserForm):
     text = TextAreaField("Message", [InputRequired("Write the message."), Length(max=5000)])
 
 
-class GroundsForm(FlaskForm):
+class GroundsForm(BrowserForm):
     grounds = TextAreaField(
         "Statement of grounds: which provision applies to which records, and why",
         [InputRequired("Write the statement."), Length(max=10000)],
     )
 
 
-class AssignForm(FlaskForm):
+class AssignForm(BrowserForm):
     assignee_id = SelectField("Assign to", coerce=int, validate_choice=True)
 
 
-class PaymentInstructionsForm(FlaskForm):
+class PaymentInstructionsForm(BrowserForm):
     text = TextAreaField(
         "How to pay",
         [Length(max=2000, message="Keep it to 2,000 characters.")],
@@ -280,7 +280,7 @@ class PaymentInstructionsForm(FlaskForm):
     )
 
 
-class FeeScheduleForm(FlaskForm):
+class FeeScheduleForm(BrowserForm):
     """A body's fee schedule in dollars; stored in cents."""
 
     paper_page = _dollars_field("Paper copy, per page")  # the statutory cap is checked with its citation

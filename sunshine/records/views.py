@@ -5,13 +5,13 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from sunshine.audit.queries import case_history
 from sunshine.clocks import services as clocks
 from sunshine.clocks.policies import ClockKind
 from sunshine.documents.scanner import finding_label
 from sunshine.extensions import db, limiter
+from sunshine.forms import BrowserForm
 from sunshine.letters.services import letters_for
 from sunshine.records import forms, services, workflow
 from sunshine.records.citations import shipped_citations
@@ -145,7 +145,7 @@ def _status_page(record) -> str:
         custodian_contact=body.custodian_contact,
         history=history,
         messages=messages,
-        grounds_form=FlaskForm(),
+        grounds_form=BrowserForm(),
         releases=_releases(record),
         answer_form=forms.AnswerForm(),
         message_form=forms.MessageForm(),
@@ -169,7 +169,7 @@ REQUESTER_DEADLINES = {
 }
 
 
-def _requester_post(tracking_number: str, form: FlaskForm, perform, done: str):
+def _requester_post(tracking_number: str, form: BrowserForm, perform, done: str):
     """A requester's POST on their request: the link holder or owner only.
 
     Done: back to the status page. Refused: the status page again with the reason, and a 400.
@@ -220,7 +220,7 @@ def _address_and_request() -> str:
 def accept_estimate(tracking_number: str):
     return _requester_post(
         tracking_number,
-        FlaskForm(),
+        BrowserForm(),
         lambda actor, record, form: workflow.accept_estimate(actor, record),
         "Thank you. The custodian has your acceptance; payment details follow.",
     )
@@ -230,7 +230,7 @@ def accept_estimate(tracking_number: str):
 def ask_grounds(tracking_number: str):
     return _requester_post(
         tracking_number,
-        FlaskForm(),
+        BrowserForm(),
         lambda actor, record, form: services.ask_for_statement_of_grounds(actor, record),
         "Asked. The written statement of grounds must reach you within three business days.",
     )
@@ -255,7 +255,7 @@ def new_link(tracking_number: str):
     record = services.find(tracking_number)
     if not _may_read(record, request.form.get("token")):
         abort(404)
-    if not FlaskForm().validate_on_submit():
+    if not BrowserForm().validate_on_submit():
         flash("The form expired; try again.", "error")
         return _status_page(record), 400
     if not services.link_replaceable_by_requester(record):

@@ -1,0 +1,30 @@
+"""The base of the app's forms: each field reads what a browser form sends it, nothing else."""
+
+from __future__ import annotations
+
+from flask import request
+from flask_wtf import FlaskForm
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
+from wtforms.fields import FileField
+
+
+class BrowserForm(FlaskForm):
+    """A form posted by a browser: text fields read the form's text, file fields its files.
+
+    Flask-WTF offers every field the uploaded files as well, and reads a JSON body as if it were
+    the form: a file sent in a text field, or a number or list in JSON, reached validators that
+    expect text and was a 500. Here such a field is simply empty, and says what to enter.
+    """
+
+    class Meta(FlaskForm.Meta):
+        def wrap_formdata(self, form, formdata):
+            if formdata is None or hasattr(formdata, "getlist"):  # given by the caller, not the request
+                return formdata
+            if not form.is_submitted() or not (request.form or request.files):  # none posted, or JSON
+                return None
+            files = MultiDict(
+                (name, upload)
+                for name, upload in request.files.items(multi=True)
+                if name in form and isinstance(form[name], FileField)
+            )
+            return CombinedMultiDict((files, request.form)) if files else request.form
