@@ -6,6 +6,7 @@ import os
 import shutil
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from werkzeug.serving import make_server
@@ -37,8 +38,9 @@ def live_server(app) -> Iterator[str]:
         thread.join(timeout=5)
 
 
-@pytest.fixture
-def browser(chromium_path: str):
+@contextmanager
+def launched_chromium(chromium_path: str) -> Iterator:
+    """The system Chromium, quiet and sandbox-free as a test runner needs it; closed on leaving."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -55,3 +57,9 @@ def browser(chromium_path: str):
         )
         yield instance
         instance.close()
+
+
+@pytest.fixture
+def browser(chromium_path: str):
+    with launched_chromium(chromium_path) as instance:
+        yield instance
