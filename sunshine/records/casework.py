@@ -5,7 +5,7 @@ The list of requests and keying one in are in ``sunshine.records.staff_requests`
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from sunshine.accounts.models import User
@@ -13,6 +13,7 @@ from sunshine.audit.queries import case_history
 from sunshine.authz import Permission, requires, units_where
 from sunshine.clocks import services as clocks
 from sunshine.clocks.policies import DEFAULT_POLICIES, ClockKind
+from sunshine.documents.models import DocumentStatus, ReleaseStatus
 from sunshine.extensions import db
 from sunshine.forms import BrowserForm
 from sunshine.letters.services import letters_for
@@ -414,6 +415,20 @@ def release_records(request_id: int):
     else:
         flash("Building the packet. The requester is told when it is ready.", "success")
     return redirect(url_for("records.case", request_id=record.id))
+
+
+@bp.route("/staff/requests/<int:request_id>/pending")
+@requires(Permission.WORK_RECORDS_QUEUE)
+def pending(request_id: int):
+    """Whether the case's records are still being checked or a packet built, for pending.js.
+
+    Only that, with no personal data: asking every few seconds is not a view of the case, so
+    it is not audited as one (the case page is).
+    """
+    record = _staff_request(request_id)
+    checking = any(d.status is DocumentStatus.PROCESSING for d in _case_documents(record))
+    building = any(r.status is ReleaseStatus.BUILDING for r in _releases(record))
+    return jsonify(pending=checking or building)
 
 
 def _case_documents(record: RecordsRequest):

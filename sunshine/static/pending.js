@@ -1,5 +1,6 @@
 // While records are being checked or a packet built, the case page asks the server every 5 seconds
-// whether the work is done, and says so where the wait was announced, with a link to see the result.
+// whether the work is done (a small answer with no personal data, so not an audited view of the
+// case), and says so where the wait was announced, with a link to see the result.
 // It never reloads the page itself: a timed reload takes away what a custodian was typing and moves
 // a screen reader back to the top (WCAG 2.2.1). Without JavaScript the "check again" link remains.
 (function () {
@@ -8,10 +9,10 @@
     return;
   }
   var timer = window.setInterval(function () {
-    fetch(window.location.pathname, { credentials: "same-origin", headers: { Accept: "text/html" } })
-      .then(function (response) { return response.ok ? response.text() : ""; })
-      .then(function (html) {
-        if (!html || html.indexOf("data-pending") !== -1) {
+    fetch(waiting[0].getAttribute("data-pending"), { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : { pending: true }; })
+      .then(function (answer) {
+        if (answer.pending !== false) {
           return;
         }
         window.clearInterval(timer);

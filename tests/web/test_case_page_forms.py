@@ -241,3 +241,35 @@ def test_a_letter_written_late_in_the_evening_is_listed_under_that_days_date(cli
     page = client.get(f"/requests/{filed.tracking_number}?token={filed.access_token}").get_data(as_text=True)
     assert "(9 Mar 2026, Word document)" in page and "10 Mar 2026, Word document" not in page
     assert '<span class="nowrap">' + filed.tracking_number + "</span>" in page
+
+
+def test_asking_whether_checking_is_done_is_a_small_answer_not_an_audited_view(
+    client, factories, custodian
+) -> None:
+    from sunshine.audit.models import AuditEvent
+    from sunshine.documents.models import DocumentStatus
+
+    record = factories.request().request
+    case = f"/staff/requests/{record.id}"
+    client.submit(
+        f"{case}/documents",
+        {"file": (io.BytesIO(pdf(["Report"])), "report.pdf"), "originating_unit_id": factories.unit().id},
+        page=case,
+        content_type="multipart/form-data",
+    )
+    views = select(AuditEvent).where(AuditEvent.action == "request.viewed")
+    seen = len(db.session.scalars(views).all())
+    for document in db.session.scalars(select(Document)):
+        document.status = DocumentStatus.PROCESSING
+    db.session.commit()
+    assert client.get(f"{case}/pending").get_json() == {"pending": True}
+    for document in db.session.scalars(select(Document)):
+        document.status = DocumentStatus.READY
+    db.session.commit()
+    assert client.get(f"{case}/pending").get_json() == {"pending": False}
+    assert len(db.session.scalars(views).all()) == seen  # asking twice viewed nothing
+
+    other = factories.user(Role.CUSTODIAN, unit="PATROL")
+    client.submit("/account/logout", page="/")
+    client.sign_in(other.email, PASSWORD)
+    assert client.get(f"{case}/pending").status_code == 404  # not their unit's request
