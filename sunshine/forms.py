@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import request
 from flask_wtf import FlaskForm
+from flask_wtf.form import _Auto
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from wtforms.fields import FileField
 
@@ -18,8 +19,8 @@ class BrowserForm(FlaskForm):
 
     class Meta(FlaskForm.Meta):
         def wrap_formdata(self, form, formdata):
-            if formdata is None or hasattr(formdata, "getlist"):  # given by the caller, not the request
-                return formdata
+            if formdata is not _Auto:  # given by the caller (None included), not read from the request
+                return super().wrap_formdata(form, formdata)
             if not form.is_submitted() or not (request.form or request.files):  # none posted, or JSON
                 return None
             files = MultiDict(

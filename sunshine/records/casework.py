@@ -427,8 +427,9 @@ def pending(request_id: int):
     """
     record = _staff_request(request_id)
     checking = any(d.status is DocumentStatus.PROCESSING for d in _case_documents(record))
-    building = any(r.status is ReleaseStatus.BUILDING for r in _releases(record))
-    return jsonify(pending=checking or building)
+    building = [r for r in _releases(record) if r.status is ReleaseStatus.BUILDING]
+    progress = {str(r.id): f"{r.progress_done} of {r.progress_total}" for r in building}
+    return jsonify(pending=checking or bool(building), progress=progress)
 
 
 def _case_documents(record: RecordsRequest):

@@ -434,3 +434,17 @@ def test_the_case_page_says_when_checking_is_done_without_reloading_under_the_cu
     page.get_by_role("link", name="Reload the page to see the result").wait_for(timeout=15_000)
     assert page.get_by_label("Internal note").input_value() == "Half-typed note"
     page.close()
+
+
+def test_the_case_page_says_so_when_it_can_no_longer_ask_whether_checking_is_done(
+    live_server, browser, factories
+) -> None:
+    """Signed out meanwhile (the session ended, say): it stops asking and says why, not "checking" forever."""
+    scene = Scene(factories)
+    page = browser.new_page()
+    _sign_in(page, live_server, scene.custodian.email)
+    page.goto(f"{live_server}/staff/requests/{scene.checking.request.id}")
+    page.context.clear_cookies()
+    page.get_by_text("you may need to sign in again").wait_for(timeout=15_000)
+    assert page.get_by_role("link", name="Reload the page").count() == 1
+    page.close()

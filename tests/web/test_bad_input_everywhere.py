@@ -15,11 +15,12 @@ The world here has a records unit, so the 503 that filing answers with while the
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import cache, cached_property
 from pathlib import Path
 from urllib.parse import urlencode
@@ -87,6 +88,7 @@ NO_SUCH = {
 # trail: a refused upload and a staff view of a case are on the record by design.
 COUNTED = (
     "records_request",
+    "document",
     "request_message",
     "clock",
     "clock_pause",
@@ -335,6 +337,22 @@ API_INTAKE = {
 }
 
 
+_fresh = itertools.count(1)
+
+
+def _fresh_email(name: str) -> str:
+    """An address no account has yet, so each new target's submission is new, not a duplicate."""
+    return f"{name}{next(_fresh)}@example.org"
+
+
+def _fresh_weekday() -> str:
+    """A weekday in the future that is not yet a closure day, so each new target can add it."""
+    day = date(2026, 12, 28) + timedelta(days=next(_fresh))
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day.isoformat()
+
+
 def _staff_case(world: World, stage: str, fields: dict) -> Target:
     filed = world.case(stage)
     return Target({"request_id": filed.request.id}, fields, stateful=True)
@@ -403,7 +421,9 @@ FEES = {
 SUBMISSIONS: dict[str, Callable[[World], Target]] = {
     "accounts.login": lambda w: Target({}, {"email": w.users[Role.REQUESTER].email, "password": "not it"}),
     "accounts.register": lambda w: Target(
-        {}, {"full_name": "New Person", "email": "new@example.org", "password": PASSWORD, "confirm": PASSWORD}
+        {},
+        {"full_name": "New Person", "email": _fresh_email("new"), "password": PASSWORD, "confirm": PASSWORD},
+        stateful=True,
     ),
     "accounts.resend_confirmation": lambda w: Target({}, {"email": w.users[Role.REQUESTER].email}),
     "accounts.forgot_password": lambda w: Target({}, {"email": w.users[Role.REQUESTER].email}),
@@ -433,7 +453,8 @@ SUBMISSIONS: dict[str, Callable[[World], Target]] = {
         {"request_id": w.case().request.id},
         {"file": _pdf(), "originating_unit_id": str(w.make.unit("RECORDS").id), "replaces_id": ""},
         multipart=True,
-        recount_exempt=("sensitive_finding",),  # a refused file is recorded as refused, by design
+        # A refused file is recorded as refused (its document row and findings), by design.
+        recount_exempt=("document", "sensitive_finding"),
     ),
     "records.resolve_finding": lambda w: _resolving(w.finding()),
     "records.release_records": lambda w: _staff_case(w, "granted", {}),
@@ -471,10 +492,11 @@ SUBMISSIONS: dict[str, Callable[[World], Target]] = {
         {},
         {
             "full_name": "New Clerk",
-            "email": "clerk@example.org",
+            "email": _fresh_email("clerk"),
             "unit_id": str(w.make.unit("RECORDS").id),
             "role": "custodian",
         },
+        stateful=True,
     ),
     "admin.toggle_active": lambda w: Target({"user_id": w.users[Role.UNIT_REVIEWER].id}, {}),
     "admin.revoke_api_token": lambda w: Target({"token_id": w.new_api_token()[0]}, {}, stateful=True),
@@ -491,7 +513,9 @@ SUBMISSIONS: dict[str, Callable[[World], Target]] = {
     ),
     "admin.payment_instructions": lambda w: Target({}, {"text": "Checks to the City"}),
     "admin.custodian": lambda w: Target({}, {"text": "Records Unit, 1 Main St"}),
-    "deadlines.calendar_page": lambda w: Target({}, {"day": "2026-12-28", "reason": "Snow"}, stateful=True),
+    "deadlines.calendar_page": lambda w: Target(
+        {}, {"day": _fresh_weekday(), "reason": "Snow"}, stateful=True
+    ),
     "deadlines.set_policy": lambda w: Target(
         {}, {"kind": "sunshine_response", "length": "3", "long_length": "5"}
     ),
@@ -658,15 +682,23 @@ def test_every_post_route_refuses_hostile_input_with_a_4xx_and_saves_nothing(
             kwargs = body or (_json_body(fields) if target.json else _form_body(fields, csrf))
             return client.post(url or _url(post_route.rule, args), headers=headers, **kwargs)
 
-        for how, fields in _mutations(target.fields, target.json).items():
+        def start_again() -> None:  # a submission was taken: a new case (or address) for the next
+            nonlocal target
+            target = plan(world)
+            args.update(target.url_args)
+
+        for how in list(_mutations(target.fields, target.json)):
+            # Made from the current target each time: a new case has its own token and ids.
+            fields = _mutations(target.fields, target.json)[how]
             before = _counts()
             response = post(fields)
             _check(response, f"{post_route} with {how}", before, target.recount_exempt)
-            if target.stateful and response.status_code < 400:  # it was taken: start again
-                target = plan(world)
-                args |= target.url_args
+            if target.stateful and response.status_code < 400:
+                start_again()
         read = _watch_query_reads(app, monkeypatch)
-        post(target.fields)
+        taken = post(target.fields).status_code < 400  # a valid submission: which arguments it reads
+        if target.stateful and taken:
+            start_again()
         for name, how, value in _query_spoils(read):
             url = _url(post_route.rule, args) + "?" + urlencode(value(name))
             _check(post(target.fields, url=url), f"{post_route} with ?{name}={how}")

@@ -262,11 +262,11 @@ def test_asking_whether_checking_is_done_is_a_small_answer_not_an_audited_view(
     for document in db.session.scalars(select(Document)):
         document.status = DocumentStatus.PROCESSING
     db.session.commit()
-    assert client.get(f"{case}/pending").get_json() == {"pending": True}
+    assert client.get(f"{case}/pending").get_json() == {"pending": True, "progress": {}}
     for document in db.session.scalars(select(Document)):
         document.status = DocumentStatus.READY
     db.session.commit()
-    assert client.get(f"{case}/pending").get_json() == {"pending": False}
+    assert client.get(f"{case}/pending").get_json() == {"pending": False, "progress": {}}
     assert len(db.session.scalars(views).all()) == seen  # asking twice viewed nothing
 
     other = factories.user(Role.CUSTODIAN, unit="PATROL")
