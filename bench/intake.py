@@ -2,7 +2,9 @@
 
 Prints requests created per second through POST /api/v1/requests beside a bare Flask
 route doing one insert (bench/bare_app.py), both under the same gunicorn settings and
-client load in the same run, and their ratio; then the median and 95th percentile time
+client load in the same run, and their ratio. Between them it prints the same one insert
+served by the whole Sunshine app (bench/app_floor.py), so the gap splits into what the
+app's request machinery costs and what filing costs on top of it. Then the median and 95th percentile time
 of /staff/queue with 100,000 open requests, beside /healthz on the same server so
 noise can be judged. Targets: intake at least half the bare ceiling; queue p95 under 100 ms.
 Last, the receipts the filings left to the job (no worker runs during the load) are sent
@@ -230,22 +232,31 @@ def load(server: Server, path: str, seconds: float, clients: int, backends: list
     return total
 
 
-def measure_intake(app: Server, bare: Server, url: str, args) -> tuple[list[Load], list[Load]]:
-    """Alternate bare and intake rounds, so drift on a shared machine touches both alike."""
-    for server, path in ((bare, "/requests"), (app, "/api/v1/requests")):
+@dataclass
+class Rounds:
+    intake: list[Load] = field(default_factory=list)
+    bare: list[Load] = field(default_factory=list)
+    floor: list[Load] = field(default_factory=list)  # the bare insert inside the Sunshine app
+
+
+def measure_intake(app: Server, bare: Server, floor: Server, url: str, args) -> Rounds:
+    """Alternate bare, floor and intake rounds, so drift on a shared machine touches all alike."""
+    targets = (("bare", bare, "/requests"), ("floor", floor, "/bench/insert"),
+               ("intake", app, "/api/v1/requests"))  # fmt: skip
+    for _, server, path in targets:
         warm = load(server, path, args.warmup, args.clients, [])
         if warm.errors:
             raise RuntimeError(f"{server.name} warm-up errors {dict(warm.errors)}: {warm.samples}")
     backends = backend_pids(url)
-    intake, baseline = [], []
+    rounds = Rounds()
     for n in range(1, args.rounds + 1):
-        for name, runs, server, path in (("bare", baseline, bare, "/requests"),
-                                         ("intake", intake, app, "/api/v1/requests")):  # fmt: skip
+        for name, server, path in targets:
+            runs = getattr(rounds, name)
             runs.append(load(server, path, args.seconds, args.clients, backends))
             print(f"  round {n} {name:<6}: {runs[-1].line()}")
             for sample in runs[-1].samples:
                 print(f"      non-201 answer: {sample}")
-    return intake, baseline
+    return rounds
 
 
 # ---- the run ----------------------------------------------------------------------------------
@@ -319,12 +330,16 @@ def main() -> None:
             sunshine = start(serve("sunshine", "wsgi:app", ROOT, env, args, instance / "app.log"))
             bare_env = {"BARE_DATABASE_URL": url}
             bare = start(serve("bare", "bare_app:app", ROOT / "bench", bare_env, args, instance / "bare.log"))
+            floor_env = {**env, **bare_env}
+            floor = start(
+                serve("floor", "app_floor:app", ROOT / "bench", floor_env, args, instance / "floor.log")
+            )
             print(f"custodian queue, {args.open:,} open requests, one GET at a time:")
             pages = measure_queue(sunshine, CUSTODIAN, args.open, args.samples, halfway)
             print(
                 f"intake: {args.rounds} x {args.seconds:g} s per app, {args.clients} clients, after warm-up:"
             )
-            intake, baseline = measure_intake(sunshine, bare, url, args)
+            rounds = measure_intake(sunshine, bare, floor, url, args)
 
         engine = create_engine(url)
         with engine.connect() as conn:
@@ -339,7 +354,7 @@ def main() -> None:
         )
 
     print(f"check: rows written, warm-up included: {filed:,} requests filed, {bare_rows:,} bare rows")
-    if not summarise(args, intake, baseline, pages):
+    if not summarise(args, rounds, pages):
         raise SystemExit(1)
 
 
@@ -367,11 +382,13 @@ def measure_receipts(count: int) -> Receipts:
     return Receipts(sent, wall / max(sent, 1) * 1000, cpu / max(sent, 1) * 1000)
 
 
-def summarise(args, intake: list[Load], baseline: list[Load], pages: dict[str, tuple[float, float]]) -> bool:
+def summarise(args, rounds: Rounds, pages: dict[str, tuple[float, float]]) -> bool:
     """Print the summary block; False when any answer was not a 201 (the targets only report)."""
+    intake, baseline = rounds.intake, rounds.bare
     rate, ceiling = statistics.median(r.rate for r in intake), statistics.median(r.rate for r in baseline)
+    floor = statistics.median(r.rate for r in rounds.floor)
     ratio = rate / ceiling if ceiling else float("nan")
-    errors = [sum((r.errors for r in runs), Counter()) for runs in (intake, baseline)]
+    errors = [sum((r.errors for r in runs), Counter()) for runs in (intake, baseline, rounds.floor)]
     q50, q95 = pages["/staff/queue"]
     h50, h95 = pages["/healthz"]
 
@@ -384,14 +401,15 @@ def summarise(args, intake: list[Load], baseline: list[Load], pages: dict[str, t
     print(f"intake, POST /api/v1/requests: {rate:8.1f} req/s  (median of {args.rounds} x {args.seconds:g} s)")
     print(f"bare Flask route, one insert : {ceiling:8.1f} req/s")
     print(f"ratio intake / bare          : {ratio:8.2f}      target >= 0.50: {verdict(ratio >= 0.5)}")
+    print(f"one insert in the Sunshine app: {floor:7.1f} req/s  floor / bare {floor / ceiling:.2f}, "
+          f"intake / floor {rate / floor:.2f}")  # fmt: skip
     print(f"queue page, {args.open:>7,} open : p50 {q50:6.1f} ms  p95 {q95:6.1f} ms  "
           f"target p95 < 100 ms: {verdict(q95 < 100)}")  # fmt: skip
     print(f"healthz, same server         : p50 {h50:6.1f} ms  p95 {h95:6.1f} ms  "
           f"queue / healthz p50: {q50 / h50:.1f}")  # fmt: skip
     print(f"load generator CPU           : intake {client(intake)}; bare {client(baseline)}")
-    print(
-        f"non-201 answers              : intake {dict(errors[0]) or 'none'}; bare {dict(errors[1]) or 'none'}"
-    )
+    intake_errors, bare_errors, floor_errors = (dict(e) or "none" for e in errors)
+    print(f"non-201 answers              : intake {intake_errors}; bare {bare_errors}; floor {floor_errors}")
     return not any(errors)
 
 
