@@ -14,6 +14,7 @@ class CustodianContactForm(BrowserForm):
         "The custodian of records",
         [Length(max=MAX_CUSTODIAN_CONTACT, message=f"Keep it to {MAX_CUSTODIAN_CONTACT:,} characters.")],
         description="Who the custodian is, the office's address, phone number and opening hours. Requesters "
-        "see it on the request form and on every status page. Leave empty to show none.",
+        "see it on the request form, on every status page and at the foot of every letter. Leave empty to "
+        "show none.",
         id="custodian_contact",
     )

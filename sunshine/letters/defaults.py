@@ -15,7 +15,9 @@ from docx.document import Document as DocumentObject
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml.ns import qn
 
-COMMON = ("body_name", "tracking_number", "letter_date", "requester_name", "status_link")
+# Every letter's placeholders. ``custodian_contact`` is who the custodian is and how to reach them
+# (610.023.1), as the body's administrator wrote it at /admin/custodian; empty when not given.
+COMMON = ("body_name", "tracking_number", "letter_date", "requester_name", "status_link", "custodian_contact")
 
 
 @dataclass(frozen=True)
@@ -249,6 +251,7 @@ def default_template(kind: str) -> bytes:
     for text in spec.closing:
         document.add_paragraph(text)
     document.add_paragraph("Custodian of Records, {{ body_name }}")
+    document.add_paragraph("{{ custodian_contact }}")
     _lean(document)
     buffer = io.BytesIO()
     document.save(buffer)

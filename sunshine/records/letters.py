@@ -67,6 +67,7 @@ def values_for(request: RecordsRequest, event: str, context: dict[str, Any]) -> 
         "requester_name": request.contact_name or "Requester",
         # Never the private link: a letter may be forwarded.
         "status_link": external_url("records.status", tracking_number=request.tracking_number),
+        "custodian_contact": body.custodian_contact or "",
     }
     if event == "received":
         clock = context["clock"]

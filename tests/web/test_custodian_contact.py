@@ -79,3 +79,20 @@ def test_only_administrators_reach_the_page(client, factories, role: Role) -> No
     assert client.get(PAGE).status_code == 403
     token = client.csrf_token("/")
     assert client.post(PAGE, data={"csrf_token": token, "text": WHO}).status_code == 403
+
+
+def test_every_letter_ends_with_the_custodian_the_administrator_names(factories) -> None:
+    from sunshine.units.services import set_custodian_contact
+    from tests.service.test_letter_templates import letter_text
+
+    admin = factories.user(Role.ADMINISTRATOR)
+    before = factories.request().request
+    unnamed = letter_text(before, "acknowledgement")
+    assert "{{" not in unnamed and unnamed.rstrip().endswith("Custodian of Records, Test City")
+
+    set_custodian_contact(admin, db.session.scalar(select(PublicBody)), WHO)
+    db.session.commit()
+    text = letter_text(factories.request().request, "acknowledgement")
+    signature = text[text.index("Custodian of Records, Test City") :]
+    for line in WHO.splitlines():
+        assert line in signature
