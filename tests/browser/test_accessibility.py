@@ -165,6 +165,26 @@ def reset_link(scene: Scene) -> str:
     return f"/account/reset/{token}"
 
 
+def confirm_link(scene: Scene) -> str:
+    user = scene.user(Role.REQUESTER)
+    user.email_confirmed_at = None  # as it is between registering and opening the emailed link
+    return f"/account/confirm/{tokens.make_token('confirm', {'uid': user.id, 'idx': user.email_index})}"
+
+
+def _replace(button: str, section: str = "") -> Callable:
+    """Replace a status link (in the folded ``section``, if given): agree to the browser's "are you
+    sure", and wait for the new link."""
+
+    def then(page) -> None:
+        if section:
+            page.get_by_text(section).click()
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.get_by_role("button", name=button).click()
+        page.locator(".private-link").wait_for()
+
+    return then
+
+
 def _send(button: str) -> Callable:
     """Send the form as it stands, and wait for the page that says what is missing."""
 
@@ -262,6 +282,17 @@ VISITS = [
     pytest.param(Visit(at("/account/forgot")), id="password-forgot"),
     pytest.param(Visit(reset_link), id="password-reset"),
     pytest.param(Visit(at("/account/confirm")), id="confirmation-link-resend"),
+    pytest.param(Visit(at("/account/check-email"), shows="Check your email"), id="check-your-email"),
+    pytest.param(Visit(confirm_link, shows="Your email address is confirmed"), id="email-confirmed"),
+    pytest.param(Visit(at("/account/confirm/not-a-real-link"), shows="not valid"), id="email-link-broken"),
+    pytest.param(
+        Visit(status_page("questioned"), shows="no longer opens", then=_replace("Replace my link")),
+        id="requester-new-link",
+    ),
+    pytest.param(
+        Visit(status_page("questioned"), then=_replace("Replace my link"), viewport=PHONE),
+        id="requester-new-link-phone",
+    ),
     pytest.param(Visit(at("/no/such/page"), shows="Error 404"), id="not-found"),
     # A requester with an account
     pytest.param(
@@ -287,6 +318,15 @@ VISITS = [
     pytest.param(
         Visit(case_page("late"), C, then=_refuse_a_delay_notice, shows="Explain the cause of the delay"),
         id="custodian-case-refused",
+    ),
+    pytest.param(
+        Visit(
+            case_page("questioned"),
+            C,
+            then=_replace("Replace the link", "Replace the requester's status link"),
+            shows="emailed to the requester",
+        ),
+        id="custodian-new-link",
     ),
     pytest.param(Visit(at("/staff/requests/new"), C), id="custodian-key-in"),
     pytest.param(
