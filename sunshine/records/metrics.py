@@ -13,10 +13,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date
 
-from sqlalchemy import ColumnElement, and_, case, extract, func, select
+from sqlalchemy import ColumnElement, and_, case, exists, extract, func, select
 
 from sunshine import calendar as cal
-from sunshine.clocks.models import Clock
+from sunshine.clocks.models import Clock, ClockPause
 from sunshine.clocks.policies import ClockKind, Outcome
 from sunshine.clocks.services import calendar_for
 from sunshine.extensions import db
@@ -90,6 +90,9 @@ class Report:
     # how many of them are already past due: the on-time share counts only those answered.
     awaiting: int = 0
     awaiting_overdue: int = 0
+    # Requests of the period that ended (withdrawn, or their deadline cancelled) with no first
+    # response, after that response was already late: in neither the on-time share nor ``awaiting``.
+    ended_unanswered_late: int = 0
 
 
 def missouri_today() -> date:
@@ -145,7 +148,16 @@ def monthly_report(months: int = DEFAULT_MONTHS, *, today: date | None = None) -
         median_days_to_answer=_median([d for month_days in days.values() for d in month_days]),
     )
     awaiting, overdue = _awaiting(in_period, today or missouri_today())
-    return Report(first, last, tuple(rows), total, _citation_counts(in_period), awaiting, overdue)
+    return Report(
+        first,
+        last,
+        tuple(rows),
+        total,
+        _citation_counts(in_period),
+        awaiting,
+        overdue,
+        _ended_unanswered_late(in_period),
+    )
 
 
 def _awaiting(in_period: ColumnElement[bool], today: date) -> tuple[int, int]:
@@ -164,6 +176,35 @@ def _awaiting(in_period: ColumnElement[bool], today: date) -> tuple[int, int]:
         )
     ).one()
     return int(row[0]), int(row[1])
+
+
+def _ended_unanswered_late(in_period: ColumnElement[bool]) -> int:
+    """Requests of the period whose response clock was withdrawn or cancelled while it ran past
+    its due date: they never got a first response, and by then it was already late.
+
+    Judged as ``clocks.meet`` judges a response: late when the clock closed, at the body, on a
+    day after the due date. A clock paused when it closed (waiting on the requester's answer,
+    say) was not running, and a clock cannot be paused once late, so it was not late.
+    """
+    paused_at_close = exists().where(ClockPause.clock_id == Clock.id, ClockPause.resumed_on.is_(None))
+    query = (
+        select(PublicBody.timezone, Clock.due_on, Clock.closed_at)
+        .select_from(Clock)
+        .join(RecordsRequest, RecordsRequest.id == Clock.case_id)
+        .join(PublicBody, PublicBody.id == Clock.body_id)
+        .where(
+            in_period,
+            Clock.case_type == CASE_TYPE,
+            Clock.kind == ClockKind.SUNSHINE_RESPONSE,
+            Clock.outcome.in_((Outcome.WITHDRAWN, Outcome.CANCELLED)),
+            Clock.closed_at.is_not(None),
+            ~paused_at_close,
+        )
+    )
+    return sum(
+        cal.local_date(closed_at.replace(tzinfo=UTC), timezone) > due_on
+        for timezone, due_on, closed_at in db.session.execute(query)
+    )
 
 
 def _median(values: list[int]) -> float | None:

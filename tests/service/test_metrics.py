@@ -192,3 +192,35 @@ def test_a_paused_request_waits_without_counting_as_past_due(factories) -> None:
         workflow.ask_clarification(None, filed, "Which address?")
     report = monthly_report(1, today=TODAY)
     assert (report.awaiting, report.awaiting_overdue) == (1, 0)
+
+
+def test_a_request_withdrawn_unanswered_after_its_deadline_is_counted_as_ended_late(factories) -> None:
+    """Received Mon 1 Jun, due Thu 4 Jun: withdrawn on the due date is not late, the day after is."""
+    from sunshine.records import workflow
+
+    in_time, late, late_evening = (factories.request(received_on=date(2026, 6, 1)).request for _ in range(3))
+    with _at(datetime(2026, 6, 4, 22)):  # 17:00 Thu 4 Jun in Missouri: the last day, still in time
+        records.withdraw(None, in_time, "No longer needed")
+    with _at(datetime(2026, 6, 5, 15)):
+        records.withdraw(None, late, "No longer needed")
+    with _at(datetime(2026, 6, 6, 3)):  # 22:00 Fri 5 Jun in Missouri, Saturday in UTC
+        records.withdraw(None, late_evening, "No longer needed")
+    # Waiting on the requester's answer when it lapsed and was withdrawn: the clock was not running.
+    with _at(datetime(2026, 6, 2, 15)):
+        asked = factories.request(received_on=date(2026, 6, 1)).request
+        workflow.ask_clarification(None, asked, "Which address?")
+    with _at(datetime(2026, 6, 12, 15)):
+        records.withdraw(None, asked, "No answer")
+
+    report = monthly_report(1, today=TODAY)
+    assert report.ended_unanswered_late == 2
+    assert (report.total.answered, report.awaiting) == (0, 0)  # in neither of the other figures
+
+
+def test_the_metrics_page_shows_requests_that_ended_unanswered_and_late(app, client, factories) -> None:
+    late = factories.request(received_on=date(2026, 6, 1)).request
+    with _at(datetime(2026, 6, 10, 15)):
+        records.withdraw(None, late, "No longer needed")
+    with _at(datetime(2026, 6, 15, 15)):
+        page = client.get("/metrics?months=1").get_data(as_text=True)
+    assert "Withdrawn with no first response, after the 3 business days had passed</dt>\n  <dd>1</dd>" in page
