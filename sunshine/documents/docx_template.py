@@ -14,6 +14,10 @@ tuple of mappings, is written once per item, in order, with ``{{ key.field }}`` 
 removes the row, so keep a heading row in such a table. A row may repeat for one list
 only, and a repeating row may not sit inside another.
 
+The letter's document properties (what File > Info shows) are written afresh when
+``render`` is given ``Properties``: a template's own carry its author's name, comments and
+dates, which are not for the letter's reader.
+
 Limits: braces have no escape, so a template cannot show a literal ``{{`` or ``}}``.
 Footnotes, endnotes and comments are not filled, so a template with a placeholder there
 is refused rather than sent with the braces showing.
@@ -28,18 +32,20 @@ import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 
 import docx
 from docx.document import Document
 from docx.opc.constants import CONTENT_TYPE as CT
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.part import XmlPart
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
 from lxml import etree
 from lxml.etree import _Element
 
-__all__ = ["MAX_UNPACKED_BYTES", "TemplateError", "placeholders", "render", "validate_template"]
+__all__ = ["MAX_UNPACKED_BYTES", "Properties", "TemplateError", "placeholders", "render", "validate_template"]
 
 # A letter template is a few pages; anything that unpacks larger is refused before parsing.
 MAX_UNPACKED_BYTES = 20 * 1024 * 1024
@@ -97,7 +103,47 @@ def validate_template(doc_bytes: bytes, allowed: Iterable[str]) -> None:
         )
 
 
-def render(doc_bytes: bytes, values: Mapping[str, object]) -> bytes:
+@dataclass(frozen=True)
+class Properties:
+    """What a rendered document says about itself: its title, who it is from, when it was made.
+
+    They replace the template's core properties whole, so none of the template's own
+    (its author's name, last editor, comments, keywords, revision count, dates) is kept.
+    """
+
+    title: str
+    author: str
+    created: datetime  # UTC
+    language: str = "en-US"
+
+
+_CP = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
+_DC = "http://purl.org/dc/elements/1.1/"
+_DCTERMS = "http://purl.org/dc/terms/"
+_XSI = "http://www.w3.org/2001/XMLSchema-instance"
+
+
+def _core_properties(properties: Properties) -> bytes:
+    root = etree.Element(
+        f"{{{_CP}}}coreProperties", nsmap={"cp": _CP, "dc": _DC, "dcterms": _DCTERMS, "xsi": _XSI}
+    )
+    stamp = properties.created.strftime("%Y-%m-%dT%H:%M:%SZ")
+    for tag, text in (
+        (f"{{{_DC}}}title", properties.title),
+        (f"{{{_DC}}}creator", properties.author),
+        (f"{{{_CP}}}lastModifiedBy", properties.author),
+        (f"{{{_DC}}}language", properties.language),
+        (f"{{{_DCTERMS}}}created", stamp),
+        (f"{{{_DCTERMS}}}modified", stamp),
+    ):
+        element = etree.SubElement(root, tag)
+        element.text = _UNSAFE.sub("", text)
+        if tag.startswith(f"{{{_DCTERMS}}}"):
+            element.set(f"{{{_XSI}}}type", "dcterms:W3CDTF")
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def render(doc_bytes: bytes, values: Mapping[str, object], properties: Properties | None = None) -> bytes:
     """Return a copy of the template with every placeholder filled from ``values``.
 
     The filled text takes the formatting of the run where its placeholder starts; text the
@@ -106,6 +152,9 @@ def render(doc_bytes: bytes, values: Mapping[str, object]) -> bytes:
     XML cannot carry are dropped; anything else, ``<b>`` or ``{{ x }}`` included, appears
     literally. Raises ``TemplateError`` naming every placeholder whose value is missing or
     ``None``, and for anything ``validate_template`` refuses except unknown names.
+
+    With ``properties``, the document's core properties are those; a template without a
+    core properties part (it is optional) is left without one, so has none to give away.
     """
     prepared = _prepare(_Template(doc_bytes))
     missing: set[str] = set()
@@ -116,6 +165,8 @@ def render(doc_bytes: bytes, values: Mapping[str, object]) -> bytes:
         filled[name] = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
     if missing:
         raise TemplateError(f"No value was given for {_listed(missing)}, which the template uses.")
+    if properties is not None and prepared.core is not None:
+        filled[prepared.core] = _core_properties(properties)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in prepared.members:
@@ -145,6 +196,7 @@ class _Prepared:
 
     members: list[tuple[str, bytes]]
     filled: dict[str, _Element]  # member name -> pristine XML root, copied for each rendering
+    core: str | None  # the member holding the core properties, if there is one
 
 
 @lru_cache(maxsize=16)
@@ -166,7 +218,15 @@ def _prepare(template: _Template) -> _Prepared:
             if name is None:  # never write a letter with its placeholders left in
                 raise TemplateError(_NOT_DOCX)
             filled[name] = part.element if isinstance(part, XmlPart) else parse_xml(part.blob)
-    return _Prepared(members, filled)
+    core = next(
+        (
+            by_lower_name.get(str(rel.target_part.partname).lstrip("/").lower())
+            for rel in document.part.package.rels.values()
+            if rel.reltype == RT.CORE_PROPERTIES and not rel.is_external
+        ),
+        None,
+    )
+    return _Prepared(members, filled, core)
 
 
 def _open(doc_bytes: bytes) -> Document:

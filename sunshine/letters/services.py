@@ -19,6 +19,7 @@ from sunshine.documents.storage import save_in_transaction, storage
 from sunshine.extensions import db
 from sunshine.letters.defaults import LETTERS, LetterSpec, allowed_placeholders, default_template
 from sunshine.letters.models import Letter, LetterTemplate
+from sunshine.timeutil import utcnow
 
 # A letter template is a few pages and perhaps a letterhead image.
 MAX_TEMPLATE_BYTES = 5 * 1024 * 1024
@@ -36,7 +37,12 @@ def generate(
     A missing value is an error (docx_template refuses to leave a blank in a letter
     to the public), so callers pass every placeholder the letter uses.
     """
-    data = docx_template.render(template_bytes(body_id, kind), values)
+    properties = docx_template.Properties(
+        title=LETTERS[kind].title,
+        author=", ".join(filter(None, ("Custodian of Records", str(values.get("body_name") or "")))),
+        created=utcnow(),
+    )
+    data = docx_template.render(template_bytes(body_id, kind), values, properties)
     stored = save_in_transaction(data)
     letter = Letter(
         case_type=case_type,

@@ -206,3 +206,41 @@ def test_a_letter_written_in_a_transaction_that_rolls_back_leaves_no_file(app, f
     assert [lt.id for lt in letters_for("records_request", request.id) if lt.kind == "withdrawal"] == [
         kept.id
     ]
+
+
+def test_a_letter_says_what_it_is_and_who_it_is_from_never_who_wrote_the_template(factories) -> None:
+    from sunshine.authz import Role
+    from sunshine.letters import services as letter_services
+    from sunshine.units.models import PublicBody
+
+    template = Document(io.BytesIO(default_template("acknowledgement")))
+    template.core_properties.author = template.core_properties.last_modified_by = "Jane Q. Clerk"
+    template.core_properties.comments = "Draft: check the wording with legal"
+    upload = io.BytesIO()
+    template.save(upload)
+    admin = factories.user(Role.ADMINISTRATOR)
+    body_id = db.session.scalar(db.select(PublicBody.id))
+    letter_services.upload_template(admin, body_id, "acknowledgement", upload.getvalue(), "ours.docx")
+
+    with time_machine.travel(datetime(2026, 3, 3, 18, 5, tzinfo=UTC), tick=False):
+        request = factories.request().request
+    (letter,) = letters_for("records_request", request.id)
+    with storage().open(letter.storage_key) as handle:
+        props = Document(io.BytesIO(handle.read())).core_properties
+    assert (props.title, props.author, props.last_modified_by) == (
+        "Records request received",
+        "Custodian of Records, Test City",
+        "Custodian of Records, Test City",
+    )
+    assert props.comments == "" and props.created == datetime(2026, 3, 3, 18, 5, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("kind", [kind for kind, spec in LETTERS.items() if spec.table])
+def test_a_default_letters_table_has_a_heading_row_marked_as_one(kind: str) -> None:
+    from docx.oxml.ns import qn
+
+    (table,) = Document(io.BytesIO(default_template(kind))).tables
+    heading, *rows = table.rows
+    assert heading._tr.trPr is not None and heading._tr.trPr.find(qn("w:tblHeader")) is not None
+    assert all(row._tr.trPr is None or row._tr.trPr.find(qn("w:tblHeader")) is None for row in rows)
+    assert all(run.bold for cell in heading.cells for run in cell.paragraphs[0].runs)

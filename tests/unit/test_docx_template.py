@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import io
 import random
+import re
 import zipfile
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import docx
 import pytest
@@ -22,6 +24,7 @@ from hypothesis import strategies as st
 
 from sunshine.documents.docx_template import (
     MAX_UNPACKED_BYTES,
+    Properties,
     TemplateError,
     placeholders,
     render,
@@ -492,3 +495,50 @@ def test_any_text_value_reads_back_as_written(value: str) -> None:
     allowed = "".join(c for c in value if c in "\t\n\r" or (c >= " " and not "\x7f" <= c <= "\x9f"))
     allowed = "".join(c for c in allowed if not ("\ud800" <= c <= "\udfff" or c in "\ufffe\uffff"))
     assert rendered == "[" + allowed.replace("\r\n", "\n").replace("\r", "\n") + "]"
+
+
+def _authored(document: Document) -> None:
+    """A template as a member of staff saved it: their name, a comment, keywords, a revision count."""
+    props = document.core_properties
+    props.author, props.last_modified_by = "Jane Q. Clerk", "Jane Q. Clerk"
+    props.comments, props.keywords, props.revision = "Draft: check with legal", "internal", 7
+    props.created = datetime(2019, 5, 1, 9, 30)
+    document.add_paragraph("Request {{ n }}")
+
+
+def test_properties_replace_everything_the_template_said_about_itself() -> None:
+    template = make_docx(_authored)
+    properties = Properties(
+        "Records request received", "Custodian of Records, Test City\x07", datetime(2026, 3, 3, 18, 5)
+    )
+    rendered = render(template, {"n": "2026-000001"}, properties)
+    props = reopen(rendered).core_properties
+    assert (props.title, props.author, props.last_modified_by, props.language) == (
+        "Records request received",
+        "Custodian of Records, Test City",  # the control character is dropped, not an error
+        "Custodian of Records, Test City",
+        "en-US",
+    )
+    assert props.created == props.modified == datetime(2026, 3, 3, 18, 5, tzinfo=UTC)
+    assert (props.comments, props.keywords, props.revision) == ("", "", 0)
+    assert body_text(rendered) == ["Request 2026-000001"]
+    # Without properties the template's stay, as a caller that wants them asked for.
+    assert reopen(render(template, {"n": "1"})).core_properties.author == "Jane Q. Clerk"
+
+
+def test_a_template_without_core_properties_renders_without_them() -> None:
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(letter("Request {{ n }}"))) as source,
+        zipfile.ZipFile(out, "w") as target,
+    ):
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "docProps/core.xml":
+                continue
+            if item.filename == "_rels/.rels":
+                data = re.sub(rb"<Relationship [^>]*core-properties[^>]*/>", b"", data)
+            target.writestr(item, data)
+    rendered = render(out.getvalue(), {"n": "7"}, Properties("T", "A", datetime(2026, 1, 1)))
+    assert "docProps/core.xml" not in zipfile.ZipFile(io.BytesIO(rendered)).namelist()
+    assert body_text(rendered) == ["Request 7"]
