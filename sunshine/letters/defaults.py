@@ -18,7 +18,17 @@ from docx.oxml.ns import qn
 
 # Every letter's placeholders. ``custodian_contact`` is who the custodian is and how to reach them
 # (610.023.1), as the body's administrator wrote it at /admin/custodian; empty when not given.
-COMMON = ("body_name", "tracking_number", "letter_date", "requester_name", "status_link", "custodian_contact")
+# ``mailing_address`` is the requester's name and postal address, for a letter sent by post; empty
+# when the request has no postal address.
+COMMON = (
+    "body_name",
+    "tracking_number",
+    "letter_date",
+    "requester_name",
+    "mailing_address",
+    "status_link",
+    "custodian_contact",
+)
 
 
 @dataclass(frozen=True)
@@ -46,7 +56,9 @@ WITHDRAWAL_WARNING = (
 GROUNDS = (
     "You may ask for a written statement of the grounds for this decision, citing the specific provision "
     "of law under which access is denied. It must be given to you within three business days of your "
-    "asking (RSMo 610.023.4). Ask on your status page: {{ status_link }}"
+    "asking (RSMo 610.023.4). Ask the custodian of records by post, email, phone or in person, or on your "
+    "status page, {{ status_link }}, which opens with the private link you were given when you made the "
+    "request (or sign in, if you made it with an account)."
 )
 
 # The provisions of law relied on, one row per citation (denial, partial grant, grounds).
@@ -240,6 +252,7 @@ def default_template(kind: str) -> bytes:
     document.core_properties.comments = ""
     document.add_heading("{{ body_name }}", level=1)
     document.add_paragraph("{{ letter_date }}")
+    document.add_paragraph("{{ mailing_address }}")
     document.add_paragraph("Records request {{ tracking_number }}")
     document.add_heading(spec.title, level=2)
     document.add_paragraph("Dear {{ requester_name }},")

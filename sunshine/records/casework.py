@@ -76,6 +76,7 @@ FORM_SLOTS = {
     "delay": "delay_form",
     "note": "note_form",
     "statement_of_grounds": "grounds_form",
+    "grounds_asked": "grounds_asked_form",
     "assign": "assign_form",
     "message": "message_form",
     "upload": "upload_form",
@@ -99,6 +100,7 @@ def _case_page(
         "delay_form": forms.DelayForm(**empty),
         "note_form": forms.NoteForm(**empty),
         "grounds_form": forms.GroundsForm(**empty),
+        "grounds_asked_form": forms.GroundsAskedForm(**empty),
         "assign_form": _assign_form(record, **empty),
         "message_form": forms.MessageForm(**empty),
         "upload_form": _upload_form(record, **empty),
@@ -119,6 +121,9 @@ def _case_page(
         history=[e for e in history if e.action != "request.viewed"],  # views are counted, not listed
         views=sum(e.action == "request.viewed" for e in history),
         grounds_asked=any(c.kind is ClockKind.DENIAL_STATEMENT for c in open_clocks),
+        # Denied in whole or part and the grounds never asked for: staff may record an ask made by
+        # post, email, phone or in person. Closing the case does not end the right to them.
+        grounds_askable=services.grounds_can_be_asked(record) and services.grounds_clock(record) is None,
         names=staff_names(
             {e.actor_id for e in history if e.actor_id}
             | {m.author_id for m in record.messages if m.author_id}
@@ -226,6 +231,12 @@ CASE_ACTIONS = {
         forms.AssignForm,
         lambda r, f: workflow.assign(current_user, r, db.session.get(User, f.assignee_id.data)),
     ),
+    "grounds_asked": (
+        forms.GroundsAskedForm,
+        lambda r, f: services.ask_for_statement_of_grounds(
+            current_user, r, asked_on=f.asked_on.data, how=f.how.data
+        ),
+    ),
     "statement_of_grounds": (
         forms.GroundsForm,
         lambda r, f: services.give_statement_of_grounds(current_user, r, f.grounds.data),
@@ -279,6 +290,7 @@ DONE = {
     "assign_to_me": "assigned to you",
     "assign": "assigned",
     "statement_of_grounds": "statement of grounds sent",
+    "grounds_asked": "the ask for the statement of grounds is recorded; it is due in three business days",
     "message": "message sent to the requester",
 }
 

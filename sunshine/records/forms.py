@@ -266,6 +266,23 @@ class GroundsForm(BrowserForm):
     )
 
 
+class GroundsAskedForm(BrowserForm):
+    """The requester asked for the statement of grounds some other way than the status page."""
+
+    asked_on = DateField(
+        "Date the custodian received the ask",
+        [InputRequired("Enter the date the ask reached the custodian.")],
+    )
+    how = SelectField(
+        "How it came",
+        choices=[
+            SelectChoice(c.value, c.value.replace("_", " ").capitalize())
+            for c in Channel
+            if c not in (Channel.WEB, Channel.API)
+        ],
+    )
+
+
 class AssignForm(BrowserForm):
     assignee_id = SelectField("Assign to", coerce=int, validate_choice=True)
 

@@ -65,6 +65,9 @@ def values_for(request: RecordsRequest, event: str, context: dict[str, Any]) -> 
         "tracking_number": request.tracking_number,
         "letter_date": _long(clocks.local_today(body)),
         "requester_name": request.contact_name or "Requester",
+        "mailing_address": "\n".join(filter(None, (request.contact_name, request.contact_address)))
+        if request.contact_address
+        else "",
         # Never the private link: a letter may be forwarded.
         "status_link": external_url("records.status", tracking_number=request.tracking_number),
         "custodian_contact": body.custodian_contact or "",

@@ -12,9 +12,10 @@ import hashlib
 import hmac
 import re
 import secrets
+from datetime import date
 
 from flask import current_app, render_template
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from sunshine.accounts.models import User
 from sunshine.audit.services import record
@@ -252,8 +253,15 @@ def decide_with_citations(
     db.session.commit()
 
 
-def ask_for_statement_of_grounds(actor, request: RecordsRequest) -> None:
-    """The requester asks for the written grounds of a denial: 3 business days (610.023.4)."""
+def ask_for_statement_of_grounds(
+    actor, request: RecordsRequest, *, asked_on: date | None = None, how: str | None = None
+) -> None:
+    """The requester asks for the written grounds of a denial: 3 business days (610.023.4).
+
+    On the status page the ask is made today. One made by post, email, phone or in person is
+    recorded by staff with ``asked_on``, the day the custodian received it, and ``how`` it came:
+    the clock runs from then, not from when it was keyed in.
+    """
     lock(request)  # a double click waits, then finds the first request's clock
     if not grounds_can_be_asked(request):
         raise RequestError(
@@ -270,6 +278,14 @@ def ask_for_statement_of_grounds(actor, request: RecordsRequest) -> None:
         )
     unit = db.session.get(Unit, request.unit_id)
     body = unit.body
+    today = clocks.local_today(body)
+    if asked_on is not None and asked_on > today:
+        raise RequestError("The date the requester asked cannot be in the future.")
+    decided_on = _decided_on(request, body)
+    if asked_on is not None and decided_on is not None and asked_on < decided_on:
+        raise RequestError(
+            f"The request was decided on {decided_on:%-d %B %Y}: the grounds cannot be asked for before that."
+        )
     clocks.start(
         actor,
         kind=ClockKind.DENIAL_STATEMENT,
@@ -277,12 +293,28 @@ def ask_for_statement_of_grounds(actor, request: RecordsRequest) -> None:
         case_id=request.id,
         unit=unit,
         label=request.tracking_number,
-        started_on=clocks.local_today(body),
+        started_on=asked_on or today,
         verb="Asked",
     )
-    record(actor, "request.statement_of_grounds_asked", request)
-    tell_staff(request, "asked for the written statement of grounds, due in three business days")
+    details = {"how": how, "asked_on": (asked_on or today).isoformat()} if how else None
+    record(actor, "request.statement_of_grounds_asked", request, details=details)
+    if how is None:  # staff who keyed it in know already
+        tell_staff(request, "asked for the written statement of grounds, due in three business days")
     db.session.commit()
+
+
+def _decided_on(request: RecordsRequest, body) -> date | None:
+    """The day at the body the request was denied in whole or part, from the audit log."""
+    from sunshine.audit.models import AuditEvent
+
+    decided_at = db.session.scalar(
+        select(func.max(AuditEvent.occurred_at)).where(
+            AuditEvent.object_type == RecordsRequest.__tablename__,
+            AuditEvent.object_id == str(request.id),
+            AuditEvent.action.in_((f"request.{Action.DENY.value}", f"request.{Action.PARTIAL_GRANT.value}")),
+        )
+    )
+    return clocks.local_today(body, decided_at) if decided_at is not None else None
 
 
 def grounds_can_be_asked(request: RecordsRequest) -> bool:

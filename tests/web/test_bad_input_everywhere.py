@@ -32,6 +32,7 @@ from werkzeug.datastructures import ImmutableMultiDict
 
 from sunshine.authz import ROLE_PERMISSIONS, Role
 from sunshine.extensions import db, limiter
+from sunshine.records.metrics import missouri_today
 from tests.factories import PASSWORD, Factories
 
 # Far from any year end or holiday, so a valid submission's deadlines land on plain weekdays.
@@ -486,6 +487,9 @@ SUBMISSIONS: dict[str, Callable[[World], Target]] = {
     ),
     "records.act/statement_of_grounds": lambda w: _staff_case(
         w, "grounds_asked", {"grounds": "610.021(14) applies"}
+    ),
+    "records.act/grounds_asked": lambda w: _staff_case(
+        w, "denied", {"asked_on": missouri_today().isoformat(), "how": "mail"}
     ),
     "records.act/message": lambda w: _staff_case(w, "received", {"text": "We are on it"}),
     "admin.new_staff": lambda w: Target(

@@ -273,3 +273,56 @@ def test_asking_whether_checking_is_done_is_a_small_answer_not_an_audited_view(
     client.submit("/account/logout", page="/")
     client.sign_in(other.email, PASSWORD)
     assert client.get(f"{case}/pending").status_code == 404  # not their unit's request
+
+
+def test_staff_record_an_ask_for_the_grounds_made_off_the_portal_and_give_them_after_closing(
+    client, factories, custodian
+) -> None:
+    from sunshine.clocks.policies import ClockKind
+    from sunshine.records.models import RecordsRequest
+
+    filed = factories.request(contact_address="12 Birch Rd\nTest City, MO 65000", contact_name="Mary Mailer")
+    case = f"/staff/requests/{filed.request_id}"
+    html = client.get(case).get_data(as_text=True)
+    assert '<dt>Postal address</dt><dd class="prewrap">12 Birch Rd\nTest City, MO 65000</dd>' in html
+    assert "Record an ask made by post" not in html  # nothing denied yet
+    with time_machine.travel(datetime(2026, 3, 9, 15, tzinfo=UTC), tick=False):  # Mon 9 Mar
+        services.decide_with_citations(
+            None,
+            filed.request,
+            partial=False,
+            citations=["610.021(14)"],
+            findings={},
+            withheld_description="All",
+        )
+        services.close(None, db.session.get(RecordsRequest, filed.request_id))
+    html = client.get(case).get_data(as_text=True)
+    assert "Record an ask made by post, email, phone or in person" in html  # closed, yet the right stands
+
+    ask = f"{case}/grounds_asked"
+    for data, message in (
+        ({"asked_on": "2099-01-01", "how": "mail"}, "cannot be in the future"),
+        ({"asked_on": "2026-03-06", "how": "mail"}, "decided on 9 March 2026"),
+        ({"asked_on": "2026-03-10", "how": "carrier pigeon"}, "Not a valid choice"),
+        ({"how": "mail"}, "Enter the date the ask reached the custodian."),
+    ):
+        refused = client.submit(ask, data, page=case)
+        assert refused.status_code == 400 and message in refused.get_data(as_text=True), data
+    record = db.session.get(RecordsRequest, filed.request_id)
+    assert services.grounds_clock(record) is None  # nothing was started by a refused ask
+
+    done = client.submit(ask, {"asked_on": "2026-03-10", "how": "mail"}, page=case, follow_redirects=True)
+    assert "the ask for the statement of grounds is recorded" in done.get_data(as_text=True)
+    clock = services.grounds_clock(record)
+    assert clock.kind is ClockKind.DENIAL_STATEMENT and clock.started_on.isoformat() == "2026-03-10"
+    assert clock.due_on.isoformat() == "2026-03-13"  # three business days from the day it was received
+    html = client.get(case).get_data(as_text=True)
+    assert "Give the statement of grounds" in html and "Record an ask made by post" not in html
+    given = client.submit(
+        f"{case}/statement_of_grounds", {"grounds": "610.021(14): juvenile records"}, page=case
+    )
+    assert given.status_code == 302
+    db.session.expire_all()
+    assert not services.grounds_clock(record).is_open
+    letters = [lt.kind for lt in letters_for("records_request", filed.request_id)]
+    assert "statement_of_grounds" in letters
