@@ -88,6 +88,9 @@ def _cleaned(fields: CitationFields) -> CitationFields:
     for name in _REQUIRED:
         if not text[name]:
             raise CitationError(f"{LABELS[name]}: write it; it cannot be blank.")
+    if any(mark in text["code"] for mark in ",:\r\n"):
+        # The case page's denial form separates codes with commas and a finding from its code with a colon.
+        raise CitationError("Code: leave out commas and colons; a denial lists codes separated by commas.")
     for name, value in text.items():
         if len(value) > CITATION_LIMITS[name]:
             raise CitationError(f"{LABELS[name]}: keep it to {CITATION_LIMITS[name]:,} characters.")

@@ -197,6 +197,7 @@ def test_the_code_cannot_change_once_a_denial_cites_it(walk: Walk, admin) -> Non
         ({"description": "x" * (CITATION_LIMITS["description"] + 1)}, "Keep it to 2,000 characters."),
         ({"statute": "x" * 101}, "Keep it to 100 characters."),
         ({"code": "610.021(1)"}, "610.021(1) is already in the table"),
+        ({"code": "610.021(20), (21)"}, "leave out commas and colons"),
         ({"examples": "\n".join(f"Example {n}" for n in range(21))}, "give at most 20, one a line"),
         ({"note": "a\x00b"}, "A field holds a NUL character"),
     ],
