@@ -138,6 +138,7 @@ def _register_case_types() -> None:
 def _register_cli(app: Flask) -> None:
     from sunshine.audit.cli import audit_cli
     from sunshine.cli import (
+        citations_cli,
         create_api_token_command,
         create_staff_command,
         revoke_api_token_command,
@@ -148,6 +149,7 @@ def _register_cli(app: Flask) -> None:
 
     app.cli.add_command(audit_cli)
     app.cli.add_command(deadlines_cli)
+    app.cli.add_command(citations_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_staff_command)
     app.cli.add_command(create_api_token_command)

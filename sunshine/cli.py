@@ -1,4 +1,4 @@
-"""Command-line tools: demo data, staff accounts, and the one-command local server."""
+"""Command-line tools: demo data, staff accounts, the citations table, and the one-command local server."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import with_appcontext
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 from werkzeug.serving import run_simple
 
@@ -103,6 +103,21 @@ def revoke_api_token_command(token_id: int) -> None:
     except accounts.AccountError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Revoked API token number {token.id} ({token.name}).")
+
+
+citations_cli = AppGroup("citations", help="The citations table a denial cites from.")
+
+
+@citations_cli.command("sync")
+def sync_citations_command() -> None:
+    """Add the shipped citations the database lacks; never changes one already there."""
+    from sunshine.records.citation_settings import sync_shipped
+
+    added = sync_shipped()
+    if not added:
+        click.echo("The citations table already has every shipped citation; nothing added.")
+        return
+    click.echo(f"Added {len(added)} shipped citation{'s' if len(added) != 1 else ''}: {', '.join(added)}.")
 
 
 @click.command("serve")

@@ -11,6 +11,7 @@ import socket
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -104,7 +105,22 @@ def _clean_state(request: pytest.FixtureRequest) -> Iterator[None]:
             else:
                 for table in tables:
                     conn.execute(table.delete())
+            _seed_citations(conn)
         limiter.reset()
+
+
+def _seed_citations(conn) -> None:
+    """The citations table as the migration leaves it: emptied with the rest, so seeded again."""
+    from sunshine.records.citations import shipped_citations
+    from sunshine.records.models import CitationEntry
+    from sunshine.timeutil import utcnow
+
+    now = utcnow()
+    rows = [
+        {**asdict(c), "examples": list(c.examples), "retired": False, "created_at": now, "updated_at": now}
+        for c in shipped_citations().all()
+    ]
+    conn.execute(CitationEntry.__table__.insert(), rows)
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Administrator pages: the organisation and its staff."""
+"""Administrator pages: the organisation, its staff, and the citations a denial may cite."""
 
 from __future__ import annotations
 
@@ -11,13 +11,15 @@ from wtforms.fields.choices import SelectChoice
 from sunshine.accounts import services as accounts
 from sunshine.accounts.forms import StaffForm
 from sunshine.accounts.models import ApiToken, User
-from sunshine.admin.forms import CustodianContactForm
+from sunshine.admin.forms import CitationForm, CustodianContactForm
 from sunshine.authz import STAFF_ROLES, Permission, Role, requires
 from sunshine.clocks.views import admin_body
 from sunshine.extensions import db
-from sunshine.records import fee_settings
+from sunshine.forms import BrowserForm
+from sunshine.records import citation_settings, fee_settings
 from sunshine.records.fees import FeeError
 from sunshine.records.forms import FeeScheduleForm, PaymentInstructionsForm
+from sunshine.records.models import CitationEntry
 from sunshine.units import reach
 from sunshine.units import services as units
 from sunshine.units.models import Unit
@@ -70,8 +72,6 @@ def new_staff():
 @bp.route("/staff/<int:user_id>/active", methods=["POST"])
 @requires(Permission.MANAGE_STAFF)
 def toggle_active(user_id: int):
-    from sunshine.forms import BrowserForm
-
     if not BrowserForm().validate_on_submit():
         abort(400)
     user = db.session.get(User, user_id)
@@ -89,8 +89,6 @@ def toggle_active(user_id: int):
 @bp.route("/api-tokens/<int:token_id>/revoke", methods=["POST"])
 @requires(Permission.MANAGE_STAFF)
 def revoke_api_token(token_id: int):
-    from sunshine.forms import BrowserForm
-
     if not BrowserForm().validate_on_submit():
         abort(400)
     token = db.session.get(ApiToken, token_id)
@@ -213,3 +211,108 @@ def custodian():
         return redirect(url_for("admin.custodian", body=body.id))
     status = 400 if form.errors else 200
     return render_template("admin/custodian.html", body=body, form=form), status
+
+
+# ---- the citations a denial may cite: deployment-wide, since they are state law -----------------
+
+
+def _citation_fields(form: CitationForm) -> citation_settings.CitationFields:
+    return citation_settings.CitationFields(
+        code=form.code.data or "",
+        short_name=form.short_name.data or "",
+        description=form.description.data or "",
+        statute=form.statute.data or "",
+        requires_written_finding=bool(form.requires_written_finding.data),
+        verified=bool(form.verified.data),
+        finding_guidance=form.finding_guidance.data or "",
+        examples=tuple((form.examples.data or "").splitlines()),
+        note=form.note.data or "",
+    )
+
+
+def _citation_or_404(citation_id: int) -> CitationEntry:
+    entry = citation_settings.find(citation_id)
+    if entry is None:
+        abort(404, "No citation has that number. Go back to the citations table and choose one listed there.")
+    return entry
+
+
+@bp.route("/citations", methods=["GET", "POST"])
+@requires(Permission.MANAGE_UNITS)
+def citations():
+    """The citations table, in statute order, and a form to add one."""
+    form, problem = CitationForm(), None
+    if form.validate_on_submit():
+        try:
+            entry = citation_settings.add(current_user, _citation_fields(form))
+        except citation_settings.CitationError as exc:
+            db.session.rollback()
+            problem = str(exc)
+        else:
+            flash(f"Added {entry.code}: custodians can cite it in denials from now on.", "success")
+            return redirect(url_for("admin.citations", _anchor=f"citation-{entry.id}"))
+    status = 400 if form.errors or problem else 200
+    return render_template(
+        "admin/citations.html", entries=citation_settings.entries(), form=form, problem=problem
+    ), status
+
+
+@bp.route("/citations/<int:citation_id>", methods=["GET", "POST"])
+@requires(Permission.MANAGE_UNITS)
+def edit_citation(citation_id: int):
+    """Correct a citation's wording, statute, guidance, examples, note, or mark it verified."""
+    entry = _citation_or_404(citation_id)
+    form, problem = CitationForm(), None
+    if request.method == "GET":
+        form = CitationForm(formdata=None, obj=entry)
+        form.examples.data = "\n".join(entry.examples)  # one a line, as the administrator writes them
+    elif form.validate_on_submit():
+        try:
+            changed = citation_settings.edit(current_user, entry, _citation_fields(form))
+        except citation_settings.CitationError as exc:
+            db.session.rollback()
+            problem = str(exc)
+        else:
+            flash(
+                f"Saved {entry.code}: denials, letters and pages use it from now on."
+                if changed
+                else f"Nothing changed in {entry.code}.",
+                "success",
+            )
+            return redirect(url_for("admin.citations", _anchor=f"citation-{entry.id}"))
+    status = 400 if form.errors or problem else 200
+    return render_template(
+        "admin/citation_edit.html",
+        entry=entry,
+        form=form,
+        problem=problem,
+        cited=citation_settings.denials_citing(entry.code),
+    ), status
+
+
+def _set_retired(citation_id: int, retired: bool):
+    if not BrowserForm().validate_on_submit():
+        abort(400)
+    entry = _citation_or_404(citation_id)
+    if citation_settings.set_retired(current_user, entry, retired):
+        message = (
+            f"Retired {entry.code}: new denials cannot cite it; denials that cite it already still show it."
+            if retired
+            else f"Restored {entry.code}: custodians can cite it in denials again."
+        )
+    else:
+        message = f"{entry.code} was already {'retired' if retired else 'in use'}: nothing changed."
+    flash(message, "success")
+    return redirect(url_for("admin.citations", _anchor=f"citation-{entry.id}"))
+
+
+@bp.route("/citations/<int:citation_id>/retire", methods=["POST"])
+@requires(Permission.MANAGE_UNITS)
+def retire_citation(citation_id: int):
+    return _set_retired(citation_id, True)
+
+
+@bp.route("/citations/<int:citation_id>/restore", methods=["POST"])
+@requires(Permission.MANAGE_UNITS)
+def restore_citation(citation_id: int):
+    return _set_retired(citation_id, False)

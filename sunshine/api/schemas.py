@@ -83,6 +83,10 @@ class HistoryItem(BaseModel):
 
 class Citation(BaseModel):
     code: str
+    short_name: str = Field(
+        description="What the provision closes, as the citations table names it now; empty for a code "
+        "no longer in the table."
+    )
     finding: str | None = None
 
 

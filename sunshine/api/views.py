@@ -22,6 +22,7 @@ from sunshine.clocks.queries import Cursor
 from sunshine.extensions import csrf, db, limiter
 from sunshine.ids import as_id
 from sunshine.records import filing, services
+from sunshine.records.citation_settings import current_table
 from sunshine.records.models import Channel, RecordsRequest
 from sunshine.records.states import Status
 from sunshine.records.web import KEY_IN_REFUSED, PUBLIC_ACTIONS, file_at_records_unit, keys_in
@@ -134,9 +135,18 @@ def get_request(tracking_number: str):
         response_due=open_clock.due_on.isoformat() if open_clock and not open_clock.is_paused else None,
         response_paused=bool(open_clock and open_clock.is_paused),
         response_due_explanation=open_clock.explanation if open_clock else None,
-        citations=[{"code": c.code, "finding": c.finding} for c in record.citations],
+        citations=_citations(record),
         history=history,
     )
+
+
+def _citations(record: RecordsRequest) -> list[dict]:
+    """The request's citations (``Citation``), named from the live table, retired ones included."""
+    table = current_table()
+    return [
+        {"code": c.code, "short_name": table.short_name(c.code), "finding": c.finding}
+        for c in record.citations
+    ]
 
 
 def _staff_user():
@@ -195,7 +205,7 @@ def _staff_detail(record: RecordsRequest) -> dict:
             }
             for c in deadlines
         ],
-        "citations": [{"code": c.code, "finding": c.finding} for c in record.citations],
+        "citations": _citations(record),
         "history": [
             {"at": e.occurred_at.isoformat() + "Z", "action": e.action}
             for e in case_history(services.CASE_TYPE, record.id)

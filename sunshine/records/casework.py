@@ -18,7 +18,7 @@ from sunshine.extensions import db
 from sunshine.forms import BrowserForm
 from sunshine.letters.services import letters_for
 from sunshine.records import duplicates, forms, services, workflow
-from sunshine.records.citations import load_citations
+from sunshine.records.citation_settings import current_table
 from sunshine.records.models import RecordsRequest
 from sunshine.records.states import Action, available_actions
 from sunshine.records.web import (
@@ -145,7 +145,7 @@ def _case_page(
         blockers=_blockers(record),
         releases=_releases(record),
         letters=letters_for(services.CASE_TYPE, record.id),
-        citations=load_citations().all(),
+        citations=current_table().active(),  # a retired citation cannot be chosen anew
         refused=refused,
     )
 

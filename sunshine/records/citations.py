@@ -1,9 +1,10 @@
 """The provisions of law a Sunshine Law denial may cite (LAW.md section 4).
 
 Pure: no Flask, no database. The shipped table (``citations.json``) seeds the
-database; an administrator may extend it there, so a ``CitationTable`` is built
-from plain dicts and validates them. A denial stores structured citations,
-never free text alone, and ``validate_denial`` says what is missing.
+database, which is then the source of truth: an administrator adds, corrects and
+retires citations there (``records.citation_settings`` builds a ``CitationTable``
+from its rows). A denial stores structured citations, never free text alone, and
+``validate_denial`` says what is missing.
 """
 
 from __future__ import annotations
@@ -103,17 +104,26 @@ def statute_sort_key(code: str) -> tuple[str | int, ...]:
 
 
 class CitationTable:
-    """An immutable set of citations, looked up by code, listed in statute order."""
+    """An immutable set of citations, looked up by code, listed in statute order.
 
-    def __init__(self, citations: Iterable[Citation]) -> None:
+    ``retired`` names citations a new denial may no longer cite; they stay in the table so
+    that denials which already cite them still show their names.
+    """
+
+    def __init__(self, citations: Iterable[Citation], retired: Iterable[str] = ()) -> None:
         by_code: dict[str, Citation] = {}
         for citation in citations:
             if citation.code in by_code:
                 raise CitationDataError(f"Citation {citation.code!r} appears more than once.")
             by_code[citation.code] = citation
+        retired = frozenset(retired)
+        unknown = sorted(retired - by_code.keys())
+        if unknown:
+            raise CitationDataError(f"Retired citations not in the table: {', '.join(unknown)}.")
         ordered = sorted(by_code.values(), key=lambda c: statute_sort_key(c.code))
         self._by_code = by_code
         self._ordered = tuple(ordered)
+        self._retired = retired
 
     @classmethod
     def from_records(cls, records: Iterable[Mapping[str, Any]]) -> CitationTable:
@@ -146,8 +156,21 @@ class CitationTable:
             raise UnknownCitation(code) from None
 
     def all(self) -> tuple[Citation, ...]:
-        """Every citation, in statute order (see ``statute_sort_key``)."""
+        """Every citation, retired ones included, in statute order (see ``statute_sort_key``)."""
         return self._ordered
+
+    def active(self) -> tuple[Citation, ...]:
+        """The citations a new denial may cite, in statute order."""
+        return tuple(c for c in self._ordered if c.code not in self._retired)
+
+    def is_retired(self, code: str) -> bool:
+        """True when ``code`` is in the table but a new denial may no longer cite it."""
+        return code in self._retired
+
+    def short_name(self, code: str) -> str:
+        """The short name of ``code``, retired or not; "" for a code not in the table."""
+        citation = self._by_code.get(code)
+        return citation.short_name if citation is not None else ""
 
     def __contains__(self, code: object) -> bool:
         return code in self._by_code
@@ -180,7 +203,11 @@ def load_citations(path: str | os.PathLike[str] | None = None) -> CitationTable:
 
 @cache
 def shipped_citations() -> CitationTable:
-    """The table shipped with the package, read and checked once per process."""
+    """The table shipped with the package, read and checked once per process.
+
+    Only the seed of the database's table (the migration, ``flask citations sync``): what
+    denials may cite is the database's, which an administrator may have changed.
+    """
     return load_citations()
 
 
@@ -188,15 +215,14 @@ def validate_denial(
     citations: Sequence[str],
     findings: Mapping[str, str],
     *,
-    table: CitationTable | None = None,
+    table: CitationTable,
 ) -> list[str]:
-    """Problems with a denial's citations, as sentences a custodian can act on; [] means ok.
+    """Problems with a new denial's citations, as sentences a custodian can act on; [] means ok.
 
     ``findings`` maps a citation code to its written finding. Checks: at least
-    one citation; each is in ``table`` (default: the shipped table); none is
-    repeated; each citation that requires a written finding has a non-blank one.
+    one citation; each is in ``table`` and not retired there; none is repeated;
+    each citation that requires a written finding has a non-blank one.
     """
-    table = table or shipped_citations()
     if not citations:
         return ["A denial must cite at least one specific provision of law (RSMo 610.023.4)."]
     problems: list[str] = []
@@ -213,6 +239,12 @@ def validate_denial(
             problems.append(str(UnknownCitation(code)))
             continue
         citation = table.get(code)
+        if table.is_retired(code):
+            problems.append(
+                f"{code} ({citation.short_name}) is retired from the citations table, so a new denial "
+                "cannot cite it; choose a current provision."
+            )
+            continue
         if citation.requires_written_finding and not findings.get(code, "").strip():
             problem = f"{code} ({citation.short_name}) needs a written finding"
             if citation.finding_guidance:

@@ -8,7 +8,7 @@ from sunshine.clocks import services as clocks
 from sunshine.extensions import db
 from sunshine.letters.services import generate
 from sunshine.links import external_url
-from sunshine.records.citations import UnknownCitation, load_citations
+from sunshine.records.citation_settings import current_table
 from sunshine.records.fee_settings import payment_instructions
 from sunshine.records.models import RecordsRequest
 from sunshine.units.models import PublicBody
@@ -36,16 +36,11 @@ def _money(cents: int) -> str:
     return f"${cents / 100:,.2f}"
 
 
-def _short_name(code: str) -> str:
-    try:
-        return load_citations().get(code).short_name
-    except UnknownCitation:
-        return ""
-
-
 def _citation_rows(request: RecordsRequest) -> list[dict[str, str]]:
+    """The request's citations with their names as the table has them now (retired ones too)."""
+    table = current_table()
     return [
-        {"code": c.code, "short_name": _short_name(c.code), "finding": c.finding or "Not required"}
+        {"code": c.code, "short_name": table.short_name(c.code), "finding": c.finding or "Not required"}
         for c in request.citations
     ]
 

@@ -20,7 +20,8 @@ from sunshine.clocks.models import Clock, ClockPause
 from sunshine.clocks.policies import ClockKind, Outcome
 from sunshine.clocks.services import calendar_for
 from sunshine.extensions import db
-from sunshine.records.citations import load_citations, statute_sort_key
+from sunshine.records.citation_settings import current_table
+from sunshine.records.citations import statute_sort_key
 from sunshine.records.models import DenialCitation, RecordsRequest
 from sunshine.records.services import CASE_TYPE
 from sunshine.records.states import Status
@@ -278,9 +279,8 @@ def _citation_counts(in_period: ColumnElement[bool]) -> tuple[CitationCount, ...
         .where(in_period)
         .group_by(DenialCitation.code)
     )
-    table = load_citations()
+    table = current_table()
     counts = [
-        CitationCount(code, table.get(code).short_name if code in table else "", denials)
-        for code, denials in db.session.execute(query)
+        CitationCount(code, table.short_name(code), denials) for code, denials in db.session.execute(query)
     ]
     return tuple(sorted(counts, key=lambda c: (-c.denials, statute_sort_key(c.code))))

@@ -194,3 +194,42 @@ class FeeScheduleSetting(db.Model):
     large_fee_threshold_cents: Mapped[int]
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+# The longest text each citation field holds; the admin form and the service check the same figures.
+CITATION_LIMITS = {
+    "code": 60,  # as DenialCitation.code
+    "short_name": 200,
+    "description": 2000,
+    "statute": 100,
+    "finding_guidance": 1000,
+    "note": 1000,
+    "example": 500,  # each example
+}
+MAX_CITATION_EXAMPLES = 20
+
+
+class CitationEntry(db.Model):
+    """A provision of law a denial may cite (LAW.md section 4): the live table, seeded from citations.json.
+
+    Deployment-wide, not per public body: citations are state law, the same for every body this
+    site serves. The fields are those of ``records.citations.Citation``; ``retired`` keeps a
+    citation from new denials while denials that already cite it still show it. The code never
+    changes once a denial cites it (``DenialCitation.code`` refers to it by value).
+    """
+
+    __tablename__ = "citation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(CITATION_LIMITS["code"]), unique=True)
+    short_name: Mapped[str] = mapped_column(String(CITATION_LIMITS["short_name"]))
+    description: Mapped[str] = mapped_column(String(CITATION_LIMITS["description"]))
+    statute: Mapped[str] = mapped_column(String(CITATION_LIMITS["statute"]))
+    requires_written_finding: Mapped[bool] = mapped_column(default=False)
+    verified: Mapped[bool] = mapped_column(default=False)
+    finding_guidance: Mapped[str] = mapped_column(String(CITATION_LIMITS["finding_guidance"]), default="")
+    examples: Mapped[list] = mapped_column(JSON, default=list)
+    note: Mapped[str] = mapped_column(String(CITATION_LIMITS["note"]), default="")
+    retired: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

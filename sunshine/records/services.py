@@ -25,6 +25,7 @@ from sunshine.clocks.policies import ClockKind
 from sunshine.extensions import db
 from sunshine.links import external_url
 from sunshine.notifications.services import queue_email
+from sunshine.records.citation_settings import current_table
 from sunshine.records.citations import validate_denial
 from sunshine.records.models import (
     DenialCitation,
@@ -225,7 +226,7 @@ def decide_with_citations(
     A partial grant must describe in general terms what was withheld; citations
     needing a written finding (610.021(18)(d), (19)) must have one.
     """
-    problems = validate_denial(citations, findings)
+    problems = validate_denial(citations, findings, table=current_table())
     problems += [
         f"The finding for {code} is {len(text.strip()):,} characters; keep each to {MAX_FINDING:,}."
         for code, text in findings.items()

@@ -14,7 +14,7 @@ from sunshine.extensions import db, limiter
 from sunshine.forms import BrowserForm
 from sunshine.letters.services import letters_for
 from sunshine.records import forms, services, workflow
-from sunshine.records.citations import shipped_citations
+from sunshine.records.citation_settings import current_table
 from sunshine.records.fee_settings import payment_instructions
 from sunshine.records.letters import clock_time
 from sunshine.records.models import Channel
@@ -140,7 +140,7 @@ def _status_page(record) -> str:
         link_replaceable=services.link_replaceable_by_requester(record),
         FORMATS={c.value: c.label for c in forms.FORMATS},
         DELIVERIES={c.value: c.label.lower() for c in forms.DELIVERIES},
-        citation_names={c.code: c.short_name for c in shipped_citations().all()},
+        citation_names={c.code: c.short_name for c in current_table().all()},  # retired too
         payment_instructions=payment_instructions(body),
         custodian_contact=body.custodian_contact,
         history=history,

@@ -17,6 +17,7 @@ from functools import cached_property
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from sqlalchemy import select
 
 from sunshine.accounts import tokens
 from sunshine.authz import Role
@@ -249,6 +250,17 @@ def case_page(name: str) -> Callable[[Scene], str]:
     return lambda scene: f"/staff/requests/{getattr(scene, name).request.id}"
 
 
+def citation_page(code: str) -> Callable[[Scene], str]:
+    """The administrator's edit page of the citation ``code``."""
+    from sunshine.records.models import CitationEntry
+
+    def to(scene: Scene) -> str:
+        citation_id = db.session.scalar(select(CitationEntry.id).where(CitationEntry.code == code))
+        return f"/admin/citations/{citation_id}"
+
+    return to
+
+
 def status_page(name: str) -> Callable[[Scene], str]:
     return lambda scene: status_link(getattr(scene, name))
 
@@ -345,6 +357,13 @@ VISITS = [
     pytest.param(Visit(at("/admin/fees"), A), id="admin-fees"),
     pytest.param(Visit(at("/admin/letters/"), A), id="admin-letters"),
     pytest.param(Visit(at("/admin/custodian"), A), id="admin-custodian"),
+    pytest.param(Visit(at("/admin/citations"), A, shows="Unverified"), id="admin-citations"),
+    pytest.param(Visit(at("/admin/citations"), A, viewport=PHONE), id="admin-citations-phone"),
+    pytest.param(
+        Visit(at("/admin/citations"), A, then=_send("Add citation"), shows="There is a problem"),
+        id="admin-citations-errors",
+    ),
+    pytest.param(Visit(citation_page("610.021(19)"), A, shows="Retire"), id="admin-citation-edit"),
     pytest.param(Visit(after("late", "/admin/health"), A), id="admin-health"),
     pytest.param(Visit(at("/no/such/page"), A, shows="Error 404"), id="admin-not-found"),
 ]

@@ -191,53 +191,55 @@ def test_load_citations_rejects_a_malformed_file(tmp_path, content):
 
 
 def test_denial_with_a_known_citation_is_valid():
-    assert validate_denial(["610.021(13)"], {}) == []
+    assert validate_denial(["610.021(13)"], {}, table=SHIPPED) == []
 
 
 def test_denial_must_cite_at_least_one_provision():
-    assert validate_denial([], {}) == [
+    assert validate_denial([], {}, table=SHIPPED) == [
         "A denial must cite at least one specific provision of law (RSMo 610.023.4)."
     ]
 
 
 def test_denial_with_an_unknown_citation_names_it():
-    assert validate_denial(["610.021(1)", "610.021(99)"], {}) == [
+    assert validate_denial(["610.021(1)", "610.021(99)"], {}, table=SHIPPED) == [
         "Unknown citation '610.021(99)': it is not in the citations table."
     ]
 
 
 def test_denial_citing_the_same_provision_twice_is_flagged_once():
-    assert validate_denial(["610.021(1)", "610.021(1)"], {}) == [
+    assert validate_denial(["610.021(1)", "610.021(1)"], {}, table=SHIPPED) == [
         "610.021(1) is cited more than once; cite each provision once."
     ]
 
 
 def test_denial_with_a_blank_citation_is_flagged():
-    assert validate_denial(["  "], {}) == ["One of the citations is blank; choose a provision from the list."]
+    assert validate_denial(["  "], {}, table=SHIPPED) == [
+        "One of the citations is blank; choose a provision from the list."
+    ]
 
 
 @pytest.mark.parametrize("code", ["610.021(18)(d)", "610.021(19)"])
 @pytest.mark.parametrize("finding", [None, "", "   "])
 def test_security_citations_need_a_non_blank_written_finding(code, finding):
     findings = {} if finding is None else {code: finding}
-    (problem,) = validate_denial([code], findings)
+    (problem,) = validate_denial([code], findings, table=SHIPPED)
     assert problem.startswith(f"{code} (")
     assert "needs a written finding: state in writing that disclosure would impair" in problem
 
 
 def test_security_citation_with_a_written_finding_is_valid():
     finding = "Disclosure would impair our ability to protect the building; nondisclosure wins."
-    assert validate_denial(["610.021(19)", "610.021(20)"], {"610.021(19)": finding}) == []
+    assert validate_denial(["610.021(19)", "610.021(20)"], {"610.021(19)": finding}, table=SHIPPED) == []
 
 
 def test_a_finding_for_one_citation_does_not_satisfy_another():
     findings = {"610.021(19)": "Written finding."}
-    (problem,) = validate_denial(["610.021(18)(d)", "610.021(19)"], findings)
+    (problem,) = validate_denial(["610.021(18)(d)", "610.021(19)"], findings, table=SHIPPED)
     assert problem.startswith("610.021(18)(d)")
 
 
 def test_every_problem_is_reported_at_once():
-    problems = validate_denial(["610.021(19)", "bogus", "610.021(19)"], {})
+    problems = validate_denial(["610.021(19)", "bogus", "610.021(19)"], {}, table=SHIPPED)
     assert len(problems) == 3
 
 
@@ -251,3 +253,18 @@ def test_denial_can_be_checked_against_an_administrators_table():
     assert validate_denial(["610.021(1)"], {}, table=table) == [
         "Unknown citation '610.021(1)': it is not in the citations table."
     ]
+
+
+def test_a_retired_citation_cannot_be_cited_anew_but_keeps_its_name():
+    table = CitationTable(SHIPPED.all(), retired=["610.021(27)"])
+    (problem,) = validate_denial(["610.021(27)"], {}, table=table)
+    assert problem.startswith("610.021(27) (") and "is retired" in problem and "current provision" in problem
+    assert "610.021(27)" not in [c.code for c in table.active()]
+    assert len(table.active()) == len(SHIPPED) - 1
+    assert table.short_name("610.021(27)") == SHIPPED.get("610.021(27)").short_name
+    assert table.short_name("no such code") == ""
+
+
+def test_a_retired_code_must_be_in_the_table():
+    with pytest.raises(CitationDataError, match="not in the table: 1.1"):
+        CitationTable([], retired=["1.1"])

@@ -109,6 +109,7 @@ COUNTED = (
     "fee_schedule_setting",
     "clock_policy_setting",
     "outbox_message",
+    "citation",
 )
 
 
@@ -275,6 +276,15 @@ class World:
         token = accounts.create_api_token(None, custodian, "inbox", actor_kind="cli")
         return accounts.find_api_token(token).id, token
 
+    def citation(self):
+        """A new citation no denial cites, so each target edits, retires or restores its own."""
+        from sunshine.records import citation_settings
+
+        code = f"99.{next(_fresh)}"
+        return citation_settings.add(
+            None, citation_settings.CitationFields(code, "Test", "Closes tests", code)
+        )
+
     def reset_token(self) -> str:
         from sunshine.accounts import tokens
 
@@ -376,6 +386,25 @@ def _resolving(found) -> Target:
         {"resolution": "false_positive", "reason": "Training sample"},
         stateful=True,
     )
+
+
+def _citation_form(code: str) -> dict:
+    return {
+        "code": code,
+        "short_name": "Criminal history",
+        "description": "Closed criminal history record information.",
+        "statute": f"RSMo {code}",
+        "requires_written_finding": "y",
+        "finding_guidance": "Say why",
+        "examples": "A rap sheet\nAn arrest record",
+        "note": "Checked",
+        "verified": "y",
+    }
+
+
+def _citation_edit(world: World) -> Target:
+    entry = world.citation()
+    return Target({"citation_id": entry.id}, _citation_form(entry.code))
 
 
 def _letter_kind() -> str:
@@ -517,6 +546,10 @@ SUBMISSIONS: dict[str, Callable[[World], Target]] = {
     ),
     "admin.payment_instructions": lambda w: Target({}, {"text": "Checks to the City"}),
     "admin.custodian": lambda w: Target({}, {"text": "Records Unit, 1 Main St"}),
+    "admin.citations": lambda w: Target({}, _citation_form(f"98.{next(_fresh)}"), stateful=True),
+    "admin.edit_citation": _citation_edit,
+    "admin.retire_citation": lambda w: Target({"citation_id": w.citation().id}, {}),
+    "admin.restore_citation": lambda w: Target({"citation_id": w.citation().id}, {}),
     "deadlines.calendar_page": lambda w: Target(
         {}, {"day": _fresh_weekday(), "reason": "Snow"}, stateful=True
     ),
@@ -797,6 +830,7 @@ def _get_args(world: World, rule: str) -> dict[str, object]:
         "tracking_number": filed.request.tracking_number,
         "request_id": filed.request.id,
         "kind": _letter_kind(),
+        "citation_id": world.citation().id if "<int:citation_id>" in rule else None,
         "token": tokens.make_token("confirm", {"uid": requester.id, "idx": requester.email_index})
         if "confirm" in rule
         else world.reset_token(),

@@ -1,0 +1,120 @@
+"""The live citations table: its migration, the service that keeps it, and ``flask citations sync``."""
+
+from __future__ import annotations
+
+import json
+import os
+from contextlib import nullcontext
+from pathlib import Path
+
+import pytest
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import delete, inspect, select, text
+
+from sunshine import create_app
+from sunshine.audit.models import AuditEvent
+from sunshine.cli import sync_citations_command
+from sunshine.extensions import db
+from sunshine.records import citation_settings
+from sunshine.records.citation_settings import CitationError, CitationFields
+from sunshine.records.citations import shipped_citations
+from sunshine.records.models import CitationEntry
+from tests.conftest import PG_ADMIN_URL, make_test_env, scratch_postgres_database
+
+NEW = CitationFields(
+    code="43.509",
+    short_name="Criminal history from the central repository",
+    description="Closed criminal history record information.",
+    statute="RSMo 43.509",
+)
+
+
+def _database(tmp_path: Path):
+    """A scratch database of the kind this pass tests: PostgreSQL in its pass, else SQLite."""
+    if os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"):
+        return scratch_postgres_database(PG_ADMIN_URL)
+    return nullcontext(f"sqlite:///{tmp_path / 'citations.db'}")
+
+
+def test_the_migration_seeds_the_shipped_citations_and_goes_down_and_up_again(tmp_path: Path) -> None:
+    codes = "SELECT code, short_name, verified, retired, examples FROM citation ORDER BY code"
+    with _database(tmp_path) as url:
+        app = create_app(env=make_test_env(tmp_path, url))
+        with app.app_context():
+            upgrade(revision="0019_custodian_contact")
+            upgrade()
+            with db.engine.begin() as conn:
+                rows = {row.code: row for row in conn.execute(text(codes))}
+                assert sorted(rows) == sorted(c.code for c in shipped_citations().all())
+                for citation in shipped_citations().all():
+                    row = rows[citation.code]
+                    assert (row.short_name, bool(row.verified), bool(row.retired)) == (
+                        citation.short_name,
+                        citation.verified,
+                        False,
+                    )
+                examples = rows["610.021(14)"].examples  # JSON: text on SQLite, parsed on PostgreSQL
+                examples = json.loads(examples) if isinstance(examples, str) else examples
+                assert examples == list(shipped_citations().get("610.021(14)").examples) != []
+                conn.execute(text("UPDATE citation SET retired = true WHERE code = '610.021(1)'"))
+            downgrade(revision="0019_custodian_contact")
+            with db.engine.connect() as conn:
+                assert "citation" not in inspect(conn).get_table_names()
+            upgrade()
+            with db.engine.connect() as conn:
+                assert conn.execute(text("SELECT count(*) FROM citation WHERE retired")).scalar() == 0
+                assert conn.execute(text("SELECT count(*) FROM citation")).scalar() == len(
+                    shipped_citations()
+                )
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_the_table_reflects_each_change_at_once(app_ctx) -> None:
+    assert "43.509" not in citation_settings.current_table()
+    entry = citation_settings.add(None, NEW)
+    assert citation_settings.current_table().get("43.509").short_name == NEW.short_name
+    citation_settings.set_retired(None, entry, True)
+    table = citation_settings.current_table()
+    assert table.is_retired("43.509") and "43.509" not in [c.code for c in table.active()]
+    assert table.short_name("43.509") == NEW.short_name
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        (CitationFields("1.1", "Name", "Text", "RSMo 1.1", note="a\x00b"), "NUL character"),
+        (CitationFields("1.1", "Name", "Text", "RSMo 1.1", examples=("x" * 501,)), "keep each to 500"),
+        (CitationFields(" ", "Name", "Text", "RSMo 1.1"), "Code: write it"),
+        (CitationFields("1.1", "Name", "Text", "RSMo 1.1", finding_guidance="g" * 1001), "1,000 characters"),
+    ],
+)
+def test_the_service_refuses_what_the_form_would_and_saves_nothing(app_ctx, fields, message) -> None:
+    with pytest.raises(CitationError, match=message):
+        citation_settings.add(None, fields)
+    db.session.rollback()
+    assert "1.1" not in citation_settings.current_table()
+    assert db.session.scalars(select(AuditEvent)).all() == []
+
+
+def test_sync_adds_only_missing_shipped_citations_and_keeps_an_administrators_edits(app, runner) -> None:
+    with app.app_context():
+        db.session.execute(delete(CitationEntry).where(CitationEntry.code.in_(["610.021(2)", "211.321"])))
+        edited = db.session.scalars(select(CitationEntry).where(CitationEntry.code == "610.021(14)")).one()
+        edited.short_name, edited.retired = "Our own wording", True
+        db.session.add(CitationEntry(**{**NEW.__dict__, "examples": []}))
+        db.session.commit()
+
+    result = runner.invoke(sync_citations_command)
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "Added 2 shipped citations: 211.321, 610.021(2)."
+    with app.app_context():
+        table = citation_settings.current_table()
+        assert len(table) == len(shipped_citations()) + 1  # the administrator's own 43.509 stays
+        assert table.short_name("610.021(14)") == "Our own wording" and table.is_retired("610.021(14)")
+        assert table.get("610.021(2)") == shipped_citations().get("610.021(2)")
+        added = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "citation.added")).all()
+        assert sorted(e.details["after"]["code"] for e in added) == ["211.321", "610.021(2)"]
+
+    again = runner.invoke(sync_citations_command)
+    assert again.exit_code == 0 and "nothing added" in again.output
