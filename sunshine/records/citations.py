@@ -220,8 +220,9 @@ def validate_denial(
     """Problems with a new denial's citations, as sentences a custodian can act on; [] means ok.
 
     ``findings`` maps a citation code to its written finding. Checks: at least
-    one citation; each is in ``table`` and not retired there; none is repeated;
-    each citation that requires a written finding has a non-blank one.
+    one citation; each is in ``table``, not retired there and verified (an unchecked
+    entry's wording may be a placeholder, and it would reach the requester's letter);
+    none is repeated; each citation that requires a written finding has a non-blank one.
     """
     if not citations:
         return ["A denial must cite at least one specific provision of law (RSMo 610.023.4)."]
@@ -243,6 +244,12 @@ def validate_denial(
             problems.append(
                 f"{code} ({citation.short_name}) is retired from the citations table, so a new denial "
                 "cannot cite it; choose a current provision."
+            )
+            continue
+        if not citation.verified:
+            problems.append(
+                f"{code} ({citation.short_name}) has not been checked against the statute, so it cannot "
+                "be cited yet: an administrator confirms its wording on the citations page first."
             )
             continue
         if citation.requires_written_finding and not findings.get(code, "").strip():

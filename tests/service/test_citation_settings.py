@@ -118,3 +118,37 @@ def test_sync_adds_only_missing_shipped_citations_and_keeps_an_administrators_ed
 
     again = runner.invoke(sync_citations_command)
     assert again.exit_code == 0 and "nothing added" in again.output
+
+
+def test_an_unchecked_citation_cannot_be_cited_until_an_administrator_verifies_it(app_ctx, factories) -> None:
+    """Its shipped wording may be a placeholder ("subject to be confirmed") that would reach the letter."""
+    from dataclasses import replace
+
+    from sunshine.records import services
+    from sunshine.records.models import DenialCitation
+
+    entry = db.session.scalar(select(CitationEntry).where(CitationEntry.code == "610.021(26)"))
+    assert not entry.verified
+    request = factories.request().request
+    with pytest.raises(
+        services.RequestError, match=r"610.021\(26\) .* has not been checked against the statute"
+    ):
+        services.decide_with_citations(
+            None, request, partial=False, citations=["610.021(26)"], findings={}, withheld_description="All"
+        )
+    db.session.rollback()
+    assert db.session.scalars(select(DenialCitation)).all() == []
+
+    fields = CitationFields(
+        entry.code,
+        "Checked name",
+        "Checked description",
+        entry.statute,
+        requires_written_finding=entry.requires_written_finding,
+        finding_guidance=entry.finding_guidance,
+    )
+    citation_settings.edit(None, entry, replace(fields, verified=True))
+    services.decide_with_citations(
+        None, request, partial=False, citations=["610.021(26)"], findings={}, withheld_description="All"
+    )
+    assert [c.code for c in db.session.scalars(select(DenialCitation))] == ["610.021(26)"]
