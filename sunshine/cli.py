@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import subprocess
@@ -131,6 +132,12 @@ def serve_command(host: str, port: int) -> None:
     from sunshine.jobs.timer import start_sweep_timer
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if not os.environ.get("PUBLIC_BASE_URL"):
+        # Links in emails and letters then lead to this server, whatever port it was given.
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 - compared, not bound
+        base = f"http://{shown}:{port}"
+        os.environ["PUBLIC_BASE_URL"] = app.config["PUBLIC_BASE_URL"] = base  # the worker started below too
+        click.echo(f"Links in emails and letters lead to {base} (PUBLIC_BASE_URL sets the public address).")
     redis_url = app.config["REDIS_URL"]
     helpers: list[subprocess.Popen] = []
     if app.config["QUEUE_MODE"] != "inline" and redis_answers():

@@ -73,3 +73,38 @@ def test_serve_starts_an_rq_worker_when_redis_answers(tmp_path: Path) -> None:
     finally:
         output = _stop(proc)
     assert "RQ worker" in output and "cron scheduler" in output
+
+
+def test_links_in_emails_lead_to_the_port_served_unless_the_public_address_is_set(tmp_path: Path) -> None:
+    import json
+
+    from sunshine.notifications.models import OutboxMessage
+
+    inline = {"QUEUE_MODE": "auto", "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"}
+    env = make_test_env(tmp_path, f"sqlite:///{tmp_path / 'serve.db'}") | inline
+    proc, port = _serve(tmp_path, inline | {"PUBLIC_BASE_URL": ""})  # as when it is not set at all
+    try:
+        with create_app(env=env).app_context():  # the unit requests are filed with
+            from sunshine.extensions import db
+            from sunshine.units import services as units
+
+            department = units.create_department(None, units.create_body(None, "Test City", "test"), "Police")
+            units.create_unit(None, department, "Records Unit", "RECORDS")
+            db.session.commit()
+        _get_home(port, proc)
+        body = json.dumps({"description": "Crash report, Main St", "contact": {"email": "pat@example.org"}})
+        filing = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/v1/requests",
+            data=body.encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(filing, timeout=10) as response:  # noqa: S310
+            number = json.load(response)["tracking_number"]
+    finally:
+        output = _stop(proc)
+    assert f"Links in emails and letters lead to http://127.0.0.1:{port}" in output
+    with create_app(env=env).app_context():
+        from sunshine.extensions import db
+
+        (receipt,) = db.session.scalars(db.select(OutboxMessage)).all()
+        assert f"http://127.0.0.1:{port}/requests/{number}" in receipt.body
