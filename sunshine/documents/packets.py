@@ -34,7 +34,7 @@ from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Table, Ta
 from sunshine.documents.bates import copy_page, placement, stamps
 from sunshine.documents.pdf_stream import Copier, PdfOut, dictionary
 
-_PREFIX = re.compile(r"[A-Za-z0-9-]{1,12}")
+_PREFIX = re.compile(r"[A-Za-z0-9-]{1,24}")
 _VERSION = re.compile(r"%PDF-[12]\.\d")
 _CHUNK = 64  # pages per stamp canvas and between clears of a reader's object cache
 _WITHHELD_INTRO = (
@@ -99,7 +99,7 @@ class PacketOptions:
 
     def __post_init__(self) -> None:
         if not _PREFIX.fullmatch(self.bates_prefix):
-            raise PacketError('A Bates prefix is 1 to 12 letters, digits or dashes, such as "CITY-PD".')
+            raise PacketError('A Bates prefix is 1 to 24 letters, digits or dashes, such as "CITY-PD".')
         if not 3 <= self.digits <= 10:
             raise PacketError("Bates numbers must have between 3 and 10 digits.")
         if not 1 <= self.start_number < 10**self.digits:

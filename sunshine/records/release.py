@@ -90,6 +90,25 @@ def release(actor, request: RecordsRequest) -> Release:
     return row
 
 
+def bates_prefix(request: RecordsRequest) -> str:
+    """The Bates prefix of ``request``'s packets: the body's (``BATES_PREFIX``), then its tracking number.
+
+    So no two pages released by the body carry the same number: each request has its own series,
+    and a later packet of the same request carries on from where the last one ended.
+    """
+    return f"{current_app.config['BATES_PREFIX']}-{request.tracking_number}-"
+
+
+def _next_bates_number(request: RecordsRequest, prefix: str) -> int:
+    """The number after the last one the request's packets with ``prefix`` used; 1 for its first."""
+    used = [
+        int(row.last_bates.removeprefix(prefix))
+        for row in releases(request)
+        if row.status is ReleaseStatus.READY and row.last_bates and row.last_bates.startswith(prefix)
+    ]
+    return max(used, default=0) + 1
+
+
 def _released_before(request: RecordsRequest, document_ids: set[int]) -> Release | None:
     """A finished release of exactly these records, if there is one."""
     for row in releases(request):
@@ -135,12 +154,13 @@ def build(release_id: int) -> Release:
                 PacketSource(path, document.display_name, units[document.originating_unit_id].name)
             )
         out = Path(folder) / "packet.pdf"
+        prefix = bates_prefix(request)
         try:
             result = build_packet(
                 cover,
                 sources,
                 out,
-                PacketOptions(bates_prefix=current_app.config["BATES_PREFIX"]),
+                PacketOptions(bates_prefix=prefix, start_number=_next_bates_number(request, prefix)),
                 progress=progress,
             )
         except PacketError as exc:

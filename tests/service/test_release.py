@@ -72,11 +72,12 @@ def test_a_finding_blocks_release_until_resolved_then_the_packet_is_logged(facto
     row = release.release(None, request)
     db.session.refresh(row)  # built by the job (inline here: no Redis)
     assert row.status.value == "ready" and row.progress_done == row.progress_total == 2
-    assert row.page_count == 2 and row.first_bates == "SUN000001" and row.last_bates == "SUN000002"
+    series = f"SUN-{request.tracking_number}-"
+    assert (row.page_count, row.first_bates, row.last_bates) == (2, f"{series}000001", f"{series}000002")
     with storage().open(row.storage_key) as handle:
         packet = PdfReader(io.BytesIO(handle.read()))
     assert request.tracking_number in packet.pages[0].extract_text()
-    assert "SUN000002" in packet.pages[1].extract_text()
+    assert f"{series}000002" in packet.pages[1].extract_text()
     [disclosure] = db.session.scalars(select(Disclosure)).all()
     assert (
         disclosure.document_id == document.id
@@ -113,6 +114,31 @@ def test_a_box_drawn_over_text_is_not_a_redaction_but_removing_the_text_is(facto
     row = release.release(None, request)
     db.session.refresh(row)
     assert row.page_count == 2
+
+
+def test_no_two_released_pages_share_a_bates_number(factories) -> None:
+    """Each request has its own series, and a later packet of a request carries on from the last."""
+    first, second = _granted(factories), _granted(factories)
+    _receive(factories, first, pdf(["Dispatch log"]))
+    _receive(factories, second, pdf(["Crash report"]))
+    one, other = release.release(None, first), release.release(None, second)
+    _receive(factories, first, pdf(["Dispatch log, page 2"]), "more.pdf")
+    again = release.release(None, first)
+    for row in (one, other, again):
+        db.session.refresh(row)
+    assert (one.first_bates, one.last_bates) == (
+        f"SUN-{first.tracking_number}-000001",
+        f"SUN-{first.tracking_number}-000002",
+    )
+    assert (other.first_bates, other.last_bates) == (
+        f"SUN-{second.tracking_number}-000001",
+        f"SUN-{second.tracking_number}-000002",
+    )
+    # The second packet holds both records again, after its own cover: numbers 3 to 5.
+    assert (again.first_bates, again.last_bates) == (
+        f"SUN-{first.tracking_number}-000003",
+        f"SUN-{first.tracking_number}-000005",
+    )
 
 
 @pytest.mark.parametrize(

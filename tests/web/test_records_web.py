@@ -356,7 +356,8 @@ def test_custodian_uploads_resolves_and_releases_and_the_requester_downloads(cli
         page=case,
     )
     released = client.submit(f"{case}/release", page=case, follow_redirects=True)
-    assert "Released 2 pages (SUN000001 to SUN000002)" in released.get_data(as_text=True)
+    series = f"SUN-{filed.request.tracking_number}-"
+    assert f"Released 2 pages ({series}000001 to {series}000002)" in released.get_data(as_text=True)
     client.submit("/account/logout", page="/")
 
     status = client.get(f"/requests/{filed.request.tracking_number}?token={filed.access_token}")

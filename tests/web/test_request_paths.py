@@ -321,7 +321,9 @@ def test_fee_estimate_then_payment_then_release(walk, factories) -> None:
         content_type="multipart/form-data",
     )
     released = walk.custodian.submit(f"{walk.case}/release", page=walk.case, follow_redirects=True)
-    assert "Released 2 pages (SUN000001 to SUN000002)" in released.get_data(as_text=True)  # cover and log
+    series = f"SUN-{walk.tracking_number}-"
+    released_text = released.get_data(as_text=True)
+    assert f"Released 2 pages ({series}000001 to {series}000002)" in released_text  # cover and log
     download = re.search(r'href="([^"]+/releases/\d+[^"]*)"', walk.status()).group(1)
     packet = walk.requester.get(download.replace("&amp;", "&"))
     assert packet.status_code == 200 and packet.data.startswith(b"%PDF")
