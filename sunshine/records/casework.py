@@ -25,6 +25,7 @@ from sunshine.records.web import (
     bp,
     hold_link,
     send_letter,
+    send_release,
     staff_names,
     take_link,
 )
@@ -328,6 +329,16 @@ def staff_letter(request_id: int, letter_id: int):
     record = _staff_request(request_id)
     response = send_letter(record, letter_id)
     services.record_staff_view(current_user, record)  # a letter names the requester
+    return response
+
+
+@bp.route("/staff/requests/<int:request_id>/releases/<int:release_id>")
+@requires(Permission.WORK_RECORDS_QUEUE)
+def staff_release(request_id: int, release_id: int):
+    """The packet as the requester received it, so staff can see exactly what went out."""
+    record = _staff_request(request_id)
+    response = send_release(record, release_id)
+    services.record_staff_view(current_user, record)  # the packet's cover names the requester
     return response
 
 

@@ -27,6 +27,7 @@ from sunshine.records.web import (
     hold_link,
     intake_from,
     send_letter,
+    send_release,
     take_link,
 )
 from sunshine.timeutil import local_time
@@ -285,25 +286,10 @@ def requester_letter(tracking_number: str, letter_id: int):
 
 @bp.route("/requests/<tracking_number>/releases/<int:release_id>")
 def download_release(tracking_number: str, release_id: int):
-    from flask import send_file
-
-    from sunshine.documents.models import Release, ReleaseStatus
-    from sunshine.documents.storage import storage
-
     record = services.find(tracking_number)
     if not _may_read(record, request.args.get("token")):
         abort(404)
-    row = db.session.get(Release, release_id)
-    if row is None or (row.case_type, row.case_id) != (services.CASE_TYPE, record.id):
-        abort(404)
-    if row.status is not ReleaseStatus.READY:  # still being built, or failed: no file to give
-        abort(404)
-    return send_file(
-        storage().open(row.storage_key),
-        as_attachment=True,
-        mimetype="application/pdf",
-        download_name=f"{record.tracking_number}-records-{row.id}.pdf",
-    )
+    return send_release(record, release_id)
 
 
 def _releases(record):

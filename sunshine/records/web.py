@@ -123,6 +123,24 @@ def file_at_records_unit(actor, intake: filing.Intake, **how) -> filing.Filed:
         )
 
 
+def send_release(record: RecordsRequest, release_id: int):
+    """The released packet ``release_id`` of ``record`` as a download; 404 unless it is ready."""
+    from sunshine.documents.models import Release, ReleaseStatus
+    from sunshine.documents.storage import storage
+
+    row = db.session.get(Release, release_id)
+    if row is None or (row.case_type, row.case_id) != (services.CASE_TYPE, record.id):
+        abort(404)
+    if row.status is not ReleaseStatus.READY:  # still being built, or failed: no file to give
+        abort(404)
+    return send_file(
+        storage().open(row.storage_key),
+        as_attachment=True,
+        mimetype="application/pdf",
+        download_name=f"{record.tracking_number}-records-{row.id}.pdf",
+    )
+
+
 def send_letter(record: RecordsRequest, letter_id: int):
     from sunshine.documents.storage import storage
     from sunshine.letters.models import Letter

@@ -358,12 +358,22 @@ def test_custodian_uploads_resolves_and_releases_and_the_requester_downloads(cli
     released = client.submit(f"{case}/release", page=case, follow_redirects=True)
     series = f"SUN-{filed.request.tracking_number}-"
     assert f"Released 2 pages ({series}000001 to {series}000002)" in released.get_data(as_text=True)
+    # Staff open the packet exactly as it went out; opening it is logged as a view of the requester's data.
+    staff_link = regex.search(rf'href="({case}/releases/\d+)"', released.get_data(as_text=True)).group(1)
+    views = db.session.scalar(select(func.count()).where(AuditEvent.action == "request.viewed"))
+    as_staff = client.get(staff_link)
+    assert as_staff.status_code == 200 and as_staff.data.startswith(b"%PDF")
+    assert db.session.scalar(select(func.count()).where(AuditEvent.action == "request.viewed")) == views + 1
+    elsewhere = client.application.test_client()
+    outsider = factories.user(Role.CUSTODIAN, unit="TRAFFIC")
+    elsewhere.sign_in(outsider.email, PASSWORD)
+    assert elsewhere.get(staff_link).status_code == 404  # not routed to their unit
     client.submit("/account/logout", page="/")
 
     status = client.get(f"/requests/{filed.request.tracking_number}?token={filed.access_token}")
     link = regex.search(r'href="([^"]+/releases/\d+[^"]*)"', status.get_data(as_text=True)).group(1)
     packet = client.get(link.replace("&amp;", "&"))
-    assert packet.status_code == 200 and packet.data.startswith(b"%PDF")
+    assert packet.status_code == 200 and packet.data == as_staff.data
     stranger = client.application.test_client()
     assert stranger.get(link.split("?")[0]).status_code == 404  # not without the link or ownership
 
