@@ -311,6 +311,10 @@ VISITS = [
         Visit(after("worked", "/account/requests"), R, shows="Delayed, with an earliest date"),
         id="requester-my-requests",
     ),
+    pytest.param(
+        Visit(after("worked", "/account/requests"), R, viewport=PHONE, shows="Body-worn camera video"),
+        id="requester-my-requests-phone",
+    ),
     pytest.param(Visit(status_page("worked"), R, shows="We will add it."), id="requester-status"),
     pytest.param(Visit(at("/account/"), R), id="requester-account"),
     pytest.param(Visit(at("/admin/"), R, shows="Error 403"), id="requester-forbidden"),

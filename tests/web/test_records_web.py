@@ -417,11 +417,15 @@ def test_requester_and_custodian_exchange_messages(client, factories) -> None:
 
 def test_signed_in_requesters_see_their_own_requests_only(client, factories) -> None:
     mine = factories.user()
-    theirs = factories.request(factories.user())
-    own = factories.request(mine)
+    theirs = factories.request(factories.user(), description="Their crash report")
+    own = factories.request(mine, description="Dispatch logs for Main St " + "and more " * 30)
     client.sign_in(mine.email, PASSWORD)
     html = client.get("/account/requests").get_data(as_text=True)
     assert own.request.tracking_number in html and theirs.request.tracking_number not in html
+    # Each row says what it asked for, cut short, so several requests can be told apart.
+    assert "<td>Dispatch logs for Main St and more" in html and "Their crash report" not in html
+    row = html[html.index("<td>Dispatch logs") :].split("</td>")[0]
+    assert row.endswith("…") and len(row) < 140
 
 
 def test_an_oversized_upload_is_refused_with_413(app, client, factories, monkeypatch) -> None:
