@@ -40,6 +40,12 @@ def _fail(status: int, message: str, fields: dict[str, str] | None = None):
     return jsonify(error=body), status
 
 
+def _refused(exc: services.RequestError):
+    """400 for a broken filing rule, each one also under ``fields`` by its place in the JSON body."""
+    fields = {name.replace("contact_", "contact.", 1): message for name, message in exc.problems}
+    return _fail(400, str(exc), fields or None)
+
+
 def _bearer() -> str | None:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
@@ -63,7 +69,7 @@ def file_request():
         filed = file_at_records_unit(None, _intake(data), channel=Channel.API)
     except services.RequestError as exc:
         db.session.rollback()
-        return _fail(400, str(exc))
+        return _refused(exc)
     return _created(filed, url_for("api.get_request", tracking_number=filed.tracking_number))
 
 
@@ -234,7 +240,7 @@ def staff_file_request():
         )
     except services.RequestError as exc:
         db.session.rollback()
-        return _fail(400, str(exc))
+        return _refused(exc)
     return _created(filed, url_for("api.staff_request", tracking_number=filed.tracking_number))
 
 

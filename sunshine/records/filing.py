@@ -270,24 +270,39 @@ def noon(day: date) -> datetime:
     return datetime.combine(day, time(12))
 
 
-def _check(intake: Intake) -> None:
+def intake_problems(intake: Intake) -> list[tuple[str, str]]:
+    """Every rule ``intake`` breaks, as (field, message) in the form's order; [] when it can be filed.
+
+    All of them at once, so a person fixes everything in one go rather than one per try.
+    """
+    found = []
     if not intake.description.strip():
-        raise RequestError("Describe the records you are asking for.", "description")
+        found.append(("description", "Describe the records you are asking for."))
     if intake.date_from and intake.date_to and intake.date_from > intake.date_to:
-        raise RequestError("The start of the date range is after its end.", "date_to")
+        found.append(("date_to", "The start of the date range is after its end."))
     if intake.delivery is Delivery.EMAIL and not _trimmed(intake.contact_email):
-        raise RequestError(
-            "Give an email address, or choose another way to receive the records.", "contact_email"
+        found.append(
+            ("contact_email", "Give an email address, or choose another way to receive the records.")
         )
     if intake.delivery is Delivery.MAIL and not _trimmed(intake.contact_address):
-        raise RequestError(
-            "Give a postal address, or choose another way to receive the records.", "contact_address"
+        found.append(
+            ("contact_address", "Give a postal address, or choose another way to receive the records.")
         )
     if intake.fee_waiver_requested and not _trimmed(intake.public_interest_statement):
-        raise RequestError(
-            "Say how the release serves the public interest, or untick the fee waiver.",
-            "public_interest_statement",
+        found.append(
+            (
+                "public_interest_statement",
+                "Say how the release serves the public interest, or untick the fee waiver.",
+            )
         )
+    return found
+
+
+def _check(intake: Intake) -> None:
+    found = intake_problems(intake)
+    if found:
+        field, message = found[0]
+        raise RequestError(" ".join(m for _, m in found), field, found)
 
 
 def _check_dates(unit_code: str, received_on: date, arrived: datetime | None) -> None:

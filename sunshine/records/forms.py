@@ -67,6 +67,39 @@ class RequestForm(BrowserForm):
         "How the release serves the public interest", [Optional(), Length(max=5000)]
     )
 
+    def intake(self):
+        """What was asked, as filing takes it (``filing.Intake``)."""
+        from sunshine.records.filing import Intake
+
+        return Intake(
+            description=self.description.data or "",
+            preferred_format=PreferredFormat(self.preferred_format.data),
+            delivery=Delivery(self.delivery.data),
+            date_from=self.date_from.data,
+            date_to=self.date_to.data,
+            fee_waiver_requested=self.fee_waiver_requested.data,
+            public_interest_statement=self.public_interest_statement.data,
+            contact_name=self.contact_name.data,
+            contact_email=self.contact_email.data,
+            contact_phone=self.contact_phone.data,
+            contact_address=self.contact_address.data,
+        )
+
+    def validate(self, extra_validators=None) -> bool:
+        """The fields' own checks, then filing's rules across fields (``filing.intake_problems``),
+        each beside its field: everything to fix is said at once."""
+        from sunshine.records.filing import intake_problems
+
+        valid = super().validate(extra_validators)
+        if self.preferred_format.errors or self.delivery.errors:
+            return valid  # the rules need both choices
+        for name, message in intake_problems(self.intake()):
+            field = getattr(self, name)
+            if not field.errors:
+                field.errors.append(message)
+            valid = False
+        return valid
+
 
 class StaffIntakeForm(RequestForm):
     channel = SelectField(

@@ -47,9 +47,13 @@ class RequestError(ValueError):
     show the message beside it.
     """
 
-    def __init__(self, message: str, field: str | None = None) -> None:
+    def __init__(
+        self, message: str, field: str | None = None, problems: list[tuple[str, str]] | None = None
+    ) -> None:
         super().__init__(message)
         self.field = field
+        # Every rule broken at once, as (field, message), when there were several to tell.
+        self.problems = problems or ([(field, message)] if field else [])
 
 
 def hash_token(token: str) -> str:

@@ -20,7 +20,6 @@ from sunshine.records.web import (
     field_named,
     file_at_records_unit,
     hold_link,
-    intake_from,
     keys_in,
     staff_names,
 )
@@ -118,13 +117,14 @@ def staff_new():
         try:
             filed = file_at_records_unit(
                 current_user,
-                intake_from(form),
+                form.intake(),
                 channel=Channel(form.channel.data),
                 first_received_at=filing.noon(form.first_received_on.data),
                 custodian_received_on=form.custodian_received_on.data,
             )
         except services.RequestError as exc:
-            field_named(form, exc.field, form.custodian_received_on).errors.append(str(exc))
+            for name, message in exc.problems or [(None, str(exc))]:
+                field_named(form, name, form.custodian_received_on).errors.append(message)
         else:
             flash(f"Request {filed.tracking_number} recorded.", "success")
             # Its private link, shown once, for staff to send the requester by mail or read out.

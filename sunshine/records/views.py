@@ -25,7 +25,6 @@ from sunshine.records.web import (
     file_at_records_unit,
     history_label,
     hold_link,
-    intake_from,
     send_letter,
     send_release,
     take_link,
@@ -52,11 +51,12 @@ def new_request():
         try:
             filed = file_at_records_unit(
                 current_user if current_user.is_authenticated else None,
-                intake_from(form),
+                form.intake(),
                 channel=Channel.WEB,
             )
         except services.RequestError as exc:
-            field_named(form, exc.field, form.description).errors.append(str(exc))
+            for name, message in exc.problems or [(None, str(exc))]:
+                field_named(form, name, form.description).errors.append(message)
         else:
             # The secret link is shown once, on the next page; it is not stored anywhere readable.
             hold_link("just_filed", filed.tracking_number, filed.access_token)

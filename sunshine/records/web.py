@@ -8,8 +8,8 @@ from sqlalchemy import select
 from sunshine.accounts.models import User
 from sunshine.crypto import cipher
 from sunshine.extensions import db
-from sunshine.records import filing, forms, services
-from sunshine.records.models import Delivery, PreferredFormat, RecordsRequest
+from sunshine.records import filing, services
+from sunshine.records.models import RecordsRequest
 
 bp = Blueprint("records", __name__)
 
@@ -36,22 +36,6 @@ PUBLIC_ACTIONS = {
     "request.statement_of_grounds_asked",
     "request.link_replaced",
 }
-
-
-def intake_from(form: forms.RequestForm) -> filing.Intake:
-    return filing.Intake(
-        description=form.description.data or "",
-        preferred_format=PreferredFormat(form.preferred_format.data),
-        delivery=Delivery(form.delivery.data),
-        date_from=form.date_from.data,
-        date_to=form.date_to.data,
-        fee_waiver_requested=form.fee_waiver_requested.data,
-        public_interest_statement=form.public_interest_statement.data,
-        contact_name=form.contact_name.data,
-        contact_email=form.contact_email.data,
-        contact_phone=form.contact_phone.data,
-        contact_address=form.contact_address.data,
-    )
 
 
 # What each event on a request's record is called on its pages (others: their name in words).

@@ -658,3 +658,50 @@ def test_a_signed_in_requesters_form_starts_with_their_name_and_address(client, 
     client.sign_in(owner.email, PASSWORD)
     html = client.get("/requests/new").get_data(as_text=True)
     assert f'value="{owner.email}"' in html and f'value="{owner.full_name}"' in html
+
+
+def test_the_request_form_says_everything_to_fix_at_once_and_files_nothing(client, factories) -> None:
+    factories.unit()
+    page = client.submit(
+        "/requests/new",
+        {
+            "description": "Crash report, Main St",
+            "date_from": "2026-03-10",
+            "date_to": "2026-03-01",
+            "contact_email": "not an address",
+            "delivery": "mail",
+            "fee_waiver_requested": "y",
+        },
+        page="/requests/new",
+    )
+    html = page.get_data(as_text=True)
+    assert page.status_code == 400
+    for message in (
+        "Enter an email address like name@example.org.",
+        "The start of the date range is after its end.",
+        "Give a postal address, or choose another way to receive the records.",
+        "Say how the release serves the public interest, or untick the fee waiver.",
+    ):
+        assert message in html, message
+    assert db.session.scalar(select(func.count()).select_from(RecordsRequest)) == 0
+
+
+def test_the_api_names_every_broken_rule_under_fields(client, factories) -> None:
+    factories.unit()
+    answer = client.post(
+        "/api/v1/requests",
+        json={
+            "description": "Crash report",
+            "date_from": "2026-03-10",
+            "date_to": "2026-03-01",
+            "delivery": "email",
+            "fee_waiver_requested": True,
+        },
+    )
+    assert answer.status_code == 400
+    assert set(answer.get_json()["error"]["fields"]) == {
+        "date_to",
+        "contact.email",
+        "public_interest_statement",
+    }
+    assert db.session.scalar(select(func.count()).select_from(RecordsRequest)) == 0
