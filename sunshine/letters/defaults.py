@@ -234,7 +234,10 @@ LETTERS: dict[str, LetterSpec] = {
     "withdrawal": LetterSpec(
         "Your request is withdrawn",
         (
-            "Your records request {{ tracking_number }} has been withdrawn because {{ withdrawal_reason }}.",
+            # The reason is a custodian's words ("Requester phoned to withdraw") or the law's: given
+            # after a colon, it reads right either way.
+            "Your records request {{ tracking_number }} has been withdrawn. The reason: "
+            "{{ withdrawal_reason }}",
             "You may file a new request at any time.",
         ),
         required=("tracking_number", "withdrawal_reason"),

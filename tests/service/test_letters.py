@@ -116,8 +116,10 @@ def test_denial_letter_lists_each_citation_with_its_finding_and_the_right_to_gro
 
 def test_a_withdrawal_at_the_requesters_wish_writes_the_withdrawal_letter(factories) -> None:
     request = factories.request().request
-    records.withdraw(None, request, "you asked us to withdraw it")
-    assert "withdrawn because you asked us to withdraw it" in _letter(request, "withdrawal")
+    records.withdraw(None, request, "Requester phoned to withdraw it.")
+    assert "has been withdrawn. The reason: Requester phoned to withdraw it." in _letter(
+        request, "withdrawal"
+    )
 
 
 def test_a_lapse_writes_the_withdrawal_letter(factories) -> None:

@@ -705,3 +705,12 @@ def test_the_api_names_every_broken_rule_under_fields(client, factories) -> None
         "public_interest_statement",
     }
     assert db.session.scalar(select(func.count()).select_from(RecordsRequest)) == 0
+
+
+def test_the_status_page_shows_the_fee_waiver_the_requester_asked_for(client, factories) -> None:
+    filed = factories.request(
+        fee_waiver_requested=True, public_interest_statement="For a news story on crashes"
+    )
+    page = client.get(f"/requests/{filed.request.tracking_number}?token={filed.access_token}")
+    assert "You asked for fees to be waived or reduced" in page.get_data(as_text=True)
+    assert "For a news story on crashes" in page.get_data(as_text=True)
