@@ -41,6 +41,7 @@ def index():
         reached_units=reached_units,
         managed={person.id for person in staff if reach.staff_only_within(person, reached_units)},
         tokens=accounts.api_tokens_of([person.id for person in staff]),
+        tz=reach.timezone(current_user, Permission.MANAGE_STAFF),
     )
 
 

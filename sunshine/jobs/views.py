@@ -53,4 +53,5 @@ def health():
         # The machinery is shared; the deadlines are each body's, so only those of bodies reached.
         overdue=queries.overdue_count(reach.body_ids(current_user, Permission.MANAGE_UNITS)),
         mode=current_app.config["QUEUE_MODE"],
+        tz=reach.timezone(current_user, Permission.MANAGE_UNITS),
     )

@@ -34,6 +34,16 @@ def body_ids(user: User, permission: Permission) -> set[int]:
     return set(db.session.scalars(select(Department.body_id).join(Unit).where(Unit.id.in_(unit_ids))))
 
 
+def timezone(user: User, permission: Permission) -> str:
+    """The time zone ``user`` reads times in on pages about several bodies: that of the first body
+    they reach with ``permission`` (a deployment's bodies share one in practice); UTC if none."""
+    from sunshine.units.models import PublicBody
+
+    reached = body_ids(user, permission)
+    body = db.session.get(PublicBody, min(reached)) if reached else None
+    return body.timezone if body is not None else "UTC"
+
+
 def unit_ids(user: User, permission: Permission) -> set[int]:
     """Ids of every unit, open or closed, in the bodies ``user`` reaches with ``permission``."""
     bodies = body_ids(user, permission)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
+import time_machine
 from sqlalchemy import select
 
 from sunshine.accounts import services as accounts
@@ -229,11 +231,13 @@ def test_admin_page_lists_staff_tokens_and_revokes_one(app, client, factories) -
     _admin_client(client, factories)
     clerk = factories.user(Role.CUSTODIAN)
     token = accounts.create_api_token(None, clerk, "case export")
-    client.get("/api/v1/staff/requests", headers={"Authorization": f"Bearer {token}"})
+    with time_machine.travel(datetime(2026, 3, 3, 15, 5, tzinfo=UTC), tick=False):
+        client.get("/api/v1/staff/requests", headers={"Authorization": f"Bearer {token}"})
     with app.app_context():
         token_id = accounts.find_api_token(token).id
     html = client.get("/admin/").get_data(as_text=True)
     assert f"case export (number {token_id})" in html and "Live" in html and "Never" not in html
+    assert "<td>3 Mar 2026, 9:05 AM CST</td>" in html  # when it was last used, in the body's time
     assert token not in html
     assert client.post(f"/admin/api-tokens/{token_id}/revoke").status_code == 400  # no CSRF token
     revoked = client.submit(f"/admin/api-tokens/{token_id}/revoke", page="/admin/", follow_redirects=True)
