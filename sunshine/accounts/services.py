@@ -40,8 +40,11 @@ def _check_password(password: str) -> None:
 def _new_user(email: str, full_name: str, password: str | None) -> User:
     email = email.strip()
     if find_by_email(email) is not None:
+        # Only staff accounts reach here with a taken address (a requester's is answered by email),
+        # so this is said to the administrator creating one, not to the address's owner.
         raise AccountError(
-            "An account with this email address already exists. Sign in or reset your password."
+            "This email address already has an account, perhaps as a requester. A staff account needs "
+            "an address of its own: use the person's work address."
         )
     if password is not None:
         _check_password(password)

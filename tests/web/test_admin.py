@@ -73,6 +73,24 @@ def test_new_staff_form_rejects_bad_input_with_messages(app, client, factories) 
         assert db.session.scalar(select(db.func.count(User.id))) == 1
 
 
+def test_a_staff_account_for_an_address_already_taken_tells_the_administrator_what_to_do(
+    app, client, factories
+) -> None:
+    _admin_client(client, factories)
+    requester = factories.user(Role.REQUESTER)
+    unit = factories.unit()
+    refused = client.submit(
+        "/admin/staff/new",
+        {"full_name": "Pat Clerk", "email": requester.email, "unit_id": str(unit.id), "role": "custodian"},
+        page="/admin/staff/new",
+    )
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "use the person&#39;s work address" in html
+    assert "reset your password" not in html
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count(User.id))) == 2
+
+
 def test_admin_switches_a_staff_account_off(app, client, factories) -> None:
     _admin_client(client, factories)
     clerk = factories.user(Role.CUSTODIAN)
