@@ -714,3 +714,11 @@ def test_the_status_page_shows_the_fee_waiver_the_requester_asked_for(client, fa
     page = client.get(f"/requests/{filed.request.tracking_number}?token={filed.access_token}")
     assert "You asked for fees to be waived or reduced" in page.get_data(as_text=True)
     assert "For a news story on crashes" in page.get_data(as_text=True)
+
+
+def test_the_request_form_tells_a_signed_in_requester_where_the_request_is_kept(client, factories) -> None:
+    assert "it is the only way back to your request" in client.get("/requests/new").get_data(as_text=True)
+    requester = factories.user()
+    client.sign_in(requester.email, PASSWORD)
+    form = client.get("/requests/new").get_data(as_text=True)
+    assert "is kept with your account" in form and "only way back" not in form
