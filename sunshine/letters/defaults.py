@@ -37,6 +37,7 @@ class LetterSpec:
     paragraphs: tuple[str, ...]
     # Optional table: column headings and the placeholder of each column (a repeated row).
     table: tuple[tuple[str, ...], tuple[str, ...]] | None = None
+    table_total: tuple[str, ...] = ()  # a last row after the repeated ones, e.g. the total
     closing: tuple[str, ...] = ()
     # What the law requires the letter to state: an uploaded template must keep these placeholders.
     required: tuple[str, ...] = ()
@@ -45,7 +46,9 @@ class LetterSpec:
     def placeholders(self) -> set[str]:
         import re
 
-        text = " ".join(self.paragraphs + self.closing + (self.table[1] if self.table else ()))
+        text = " ".join(
+            self.paragraphs + self.closing + (self.table[1] if self.table else ()) + self.table_total
+        )
         return set(re.findall(r"\{\{\s*([a-z][a-z0-9_.]*)\s*\}\}", text))
 
 
@@ -60,6 +63,13 @@ GROUNDS = (
     "status page, {{ status_link }}, which opens with the private link you were given when you made the "
     "request (or sign in, if you made it with an account)."
 )
+
+# The fees of an estimate, one row per line, then their total.
+FEE_TABLE = (
+    ("Item", "Amount", "Basis"),
+    ("{{ fees.description }}", "{{ fees.amount }}", "{{ fees.legal_basis }}"),
+)
+FEE_TOTAL = ("Total", "{{ fee_total }}", "")
 
 # The provisions of law relied on, one row per citation (denial, partial grant, grounds).
 CITATIONS_TABLE = (
@@ -104,10 +114,8 @@ LETTERS: dict[str, LetterSpec] = {
             "fee_total }}, as set out below (RSMo 610.026). Payment is needed before the records are "
             "prepared.",
         ),
-        table=(
-            ("Item", "Amount", "Basis"),
-            ("{{ fees.description }}", "{{ fees.amount }}", "{{ fees.legal_basis }}"),
-        ),
+        table=FEE_TABLE,
+        table_total=FEE_TOTAL,
         closing=(
             "How to pay: {{ payment_instructions }}",
             WITHDRAWAL_WARNING.format(what="payment"),
@@ -123,10 +131,8 @@ LETTERS: dict[str, LetterSpec] = {
             "fee_total }}, as set out below (RSMo 610.026). We are going on with your request: payment is "
             "not needed before the records are prepared.",
         ),
-        table=(
-            ("Item", "Amount", "Basis"),
-            ("{{ fees.description }}", "{{ fees.amount }}", "{{ fees.legal_basis }}"),
-        ),
+        table=FEE_TABLE,
+        table_total=FEE_TOTAL,
         closing=(
             "How to pay when the records are ready: {{ payment_instructions }}",
             "If you would rather narrow your request to lower the cost, tell us before the records are "
@@ -263,11 +269,13 @@ def default_template(kind: str) -> bytes:
         document.add_paragraph(text)
     if spec.table:
         headings, cells = spec.table
-        table = document.add_table(rows=2, cols=len(headings))
+        table = document.add_table(rows=3 if spec.table_total else 2, cols=len(headings))
         table.style = "Table Grid"
         for column, (heading, cell) in enumerate(zip(headings, cells, strict=True)):
             table.rows[0].cells[column].paragraphs[0].add_run(heading).bold = True
             table.rows[1].cells[column].text = cell
+        for column, text in enumerate(spec.table_total):
+            table.rows[2].cells[column].paragraphs[0].add_run(text).bold = True
         # The heading row is marked as one, so a screen reader names each cell's column (and a
         # table running over a page repeats it).
         table.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))

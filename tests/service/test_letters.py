@@ -246,3 +246,17 @@ def test_a_default_letters_table_has_a_heading_row_marked_as_one(kind: str) -> N
     assert heading._tr.trPr is not None and heading._tr.trPr.find(qn("w:tblHeader")) is not None
     assert all(row._tr.trPr is None or row._tr.trPr.find(qn("w:tblHeader")) is None for row in rows)
     assert all(run.bold for cell in heading.cells for run in cell.paragraphs[0].runs)
+
+
+def test_a_fee_letters_table_ends_with_the_total(factories) -> None:
+    billed = factories.request().request
+    workflow.estimate_and_request_payment(
+        None, billed, FeeInputs(standard_pages=30, attorney_review_minutes=60)
+    )
+    (letter,) = [lt for lt in letters_for("records_request", billed.id) if lt.kind == "payment_request"]
+    with storage().open(letter.storage_key) as handle:
+        (table,) = Document(io.BytesIO(handle.read())).tables
+    rows = [[cell.text for cell in row.cells] for row in table.rows]
+    assert rows[0] == ["Item", "Amount", "Basis"] and len(rows) >= 4  # heading, lines, total
+    assert rows[-1] == ["Total", "$3.00", ""]
+    assert all(row[0] != "Total" for row in rows[:-1])
