@@ -141,7 +141,7 @@ def _case_page(
         estimates=workflow.estimates(record),
         unpaid_estimate=workflow.payment_pending_without_prepayment(record),
         notes=[m for m in record.messages if m.internal],
-        duplicates=duplicates.possible_duplicates(record),
+        related=duplicates.related(record),
         documents=_case_documents(record),
         blockers=_blockers(record),
         releases=_releases(record),

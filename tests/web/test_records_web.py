@@ -549,8 +549,16 @@ def test_a_possible_duplicate_is_suggested_on_the_case_page_and_never_blocks_fil
     assert re.search(re.escape(first.tracking_number) + r"</a>: description \d+% alike", page)
     unrelated = client.get(f"/staff/requests/{other.request_id}").get_data(as_text=True)
     assert "Possible duplicates" not in unrelated
-    assert "same requester email" in client.get(f"/staff/requests/{same_person.request_id}").get_data(
-        as_text=True
+    # The same person asking for something else is not a duplicate; their other requests are listed apart.
+    theirs = client.get(f"/staff/requests/{same_person.request_id}").get_data(as_text=True)
+    assert "Possible duplicates" not in theirs
+    assert (
+        f'The same requester\'s other open requests: <a href="/staff/requests/{first.request_id}">' in theirs
+    )
+    asking_again = factories.request(description="Body-worn camera footage from the Main St traffic stop")
+    again_page = client.get(f"/staff/requests/{asking_again.request_id}").get_data(as_text=True)
+    assert re.search(
+        re.escape(first.tracking_number) + r"</a>: description \d+% alike, same requester email", again_page
     )
 
 
