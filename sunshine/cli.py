@@ -28,7 +28,7 @@ from sunshine.units.services import unit_by_code
 @click.option("--if-empty", is_flag=True, help="Do nothing if the database already has a public body.")
 @with_appcontext
 def seed_demo_command(if_empty: bool) -> None:
-    """Create a demo public body, its units and one account per role (passwords printed once)."""
+    """Create a demo public body, its units, one account per role (passwords printed once) and requests."""
     from sunshine.demo import seed_demo
 
     if db.session.scalar(select(PublicBody.id).limit(1)) is not None:
@@ -36,9 +36,9 @@ def seed_demo_command(if_empty: bool) -> None:
             click.echo("Database already has data; demo not seeded.")
             return
         raise click.ClickException("The database already has a public body; seed the demo into an empty one.")
-    created = seed_demo(current_app.config["PUBLIC_BODY_NAME"])
+    demo = seed_demo(current_app.config["PUBLIC_BODY_NAME"])
     click.echo("Demo accounts (these passwords are shown once):")
-    for account in created:
+    for account in demo.accounts:
         click.echo(f"  {account.role.label:<22} {account.email:<26} {account.password}")
 
 

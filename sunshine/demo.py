@@ -1,4 +1,5 @@
-"""A demo public body with units and one account for each role, for newcomers and tests."""
+"""A demo public body with units, one account for each role and records requests in every state,
+for newcomers and tests."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 from sunshine.accounts import services as accounts
 from sunshine.accounts.models import RoleAssignment
 from sunshine.authz import Role
+from sunshine.demo_requests import seed_requests
 from sunshine.extensions import db
 from sunshine.timeutil import utcnow
 from sunshine.units import services as units
@@ -42,8 +44,15 @@ class DemoAccount:
     password: str
 
 
-def seed_demo(body_name: str) -> list[DemoAccount]:
-    """Create the demo body, its units and one confirmed account per role."""
+@dataclass(frozen=True)
+class Demo:
+    accounts: list[DemoAccount]
+    requests: dict[str, str]  # what each demo request shows ("overdue", "granted", ...) -> tracking number
+
+
+def seed_demo(body_name: str) -> Demo:
+    """Create the demo body, its units, one confirmed account per role, and the demo's records requests
+    (see ``sunshine.demo_requests``)."""
     body = units.create_body(None, body_name, "demo")
     codes = {}
     for department_name, unit_specs in ORGANISATION.items():
@@ -57,7 +66,7 @@ def seed_demo(body_name: str) -> list[DemoAccount]:
         "Weekdays 8:00 AM to 4:30 PM",
     )
 
-    created = []
+    created, people = [], {}
     for role, (email, name, code) in DEMO_PEOPLE.items():
         password = secrets.token_urlsafe(12)
         if role is Role.REQUESTER:
@@ -80,4 +89,6 @@ def seed_demo(body_name: str) -> list[DemoAccount]:
             user.role_assignments.append(RoleAssignment(role=Role.UNIT_REVIEWER, unit_id=codes["RECORDS"].id))
         db.session.commit()
         created.append(DemoAccount(role, email, password))
-    return created
+        people[role] = user
+    numbers = seed_requests(body, people[Role.REQUESTER], people[Role.CUSTODIAN])
+    return Demo(created, numbers)

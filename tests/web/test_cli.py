@@ -50,7 +50,7 @@ def test_create_staff_command_makes_an_account_that_signs_in(runner, client, fac
     result = runner.invoke(create_staff_command, args)
     assert result.exit_code == 0, result.output
     client.sign_in("gc@example.org", "counsel passphrase")
-    assert "Hear appeals" in client.get("/staff/").get_data(as_text=True)
+    assert "overdue deadlines" in client.get("/staff/").get_data(as_text=True)
 
 
 def test_create_staff_command_explains_an_unknown_unit(runner, app) -> None:
