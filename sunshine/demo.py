@@ -62,8 +62,8 @@ def seed_demo(body_name: str) -> Demo:
     units.set_custodian_contact(  # commits
         None,
         body,
-        "Custodian of Records, Police Records Unit\n100 Main Street (demo address)\n"
-        "Weekdays 8:00 AM to 4:30 PM",
+        "Casey Custodian, Police Records Unit\n100 Main Street (demo address)\n"
+        "(555) 010-0100, records@example.org\nWeekdays 8:00 AM to 4:30 PM",
     )
 
     created, people = [], {}
