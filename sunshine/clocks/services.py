@@ -365,7 +365,7 @@ def pause(actor, clock: Clock, reason: PauseReason, on: date | None = None) -> C
     )
     clock.explanation = (
         f"{clock.explanation} Paused {on:%a %-d %b %Y} ({clock.pause_reason.label.lower()}) with {left} "
-        "left: the new due date is set when it resumes."
+        f"left{UNTIL_RESUMED}"
     )
     refresh(clock, body, calendar, on)
     record(
@@ -425,8 +425,17 @@ def extend(
     return clock
 
 
+# How a paused clock's explanation ends while it waits; closed while paused, it never resumes.
+UNTIL_RESUMED = ": the new due date is set when it resumes."
+
+
 def _close(actor, clock: Clock, outcome: Outcome, action: str) -> Clock:
     _require_open(clock)
+    if clock.is_paused:  # the explanation must not promise a resume that will never come
+        today = local_today(db.session.get(PublicBody, clock.body_id))
+        when = f"{today:%a %-d %b %Y} while still paused, so it never resumed."
+        head, found, tail = clock.explanation.rpartition(UNTIL_RESUMED)
+        clock.explanation = f"{head}; closed {when}{tail}" if found else f"{clock.explanation} Closed {when}"
     clock.outcome, clock.closed_at = outcome, utcnow()
     clock.closed_by_id = getattr(actor, "id", None)
     clock.paused_at = clock.pause_reason = None

@@ -221,16 +221,18 @@ def resolve(actor, finding: SensitiveFinding, resolution: Resolution, reason: st
     """Settle a finding without redaction: a false positive, or the verified requester's own data."""
     if resolution is Resolution.FALSE_POSITIVE and not reason.strip():
         raise DocumentError("Say why this is not sensitive data: the reason is kept on the record.")
-    if resolution is Resolution.REQUESTER_OWN:
+    document = db.session.get(Document, finding.document_id)
+    if resolution is Resolution.REQUESTER_OWN and not requester_identity_verified(
+        document.case_type, document.case_id
+    ):
         raise DocumentError(
             "This request has no verified identity, so no finding can be released as the "
             "requester's own data. Redact it instead."
         )
-    if resolution not in (Resolution.FALSE_POSITIVE,):
+    if resolution not in (Resolution.FALSE_POSITIVE, Resolution.REQUESTER_OWN):
         raise DocumentError("Redact a finding by uploading a redacted version of the document.")
     finding.resolution, finding.resolution_reason = resolution, reason.strip()
     finding.resolved_by_id, finding.resolved_at = getattr(actor, "id", None), utcnow()
-    document = db.session.get(Document, finding.document_id)
     record(
         actor,
         "finding.resolved",
@@ -239,6 +241,15 @@ def resolve(actor, finding: SensitiveFinding, resolution: Resolution, reason: st
         details={"finding_id": finding.id, "resolution": resolution.value},
     )
     db.session.commit()
+
+
+def requester_identity_verified(case_type: str, case_id: int) -> bool:
+    """Whether the case's requester has proved who they are, so a finding may be released as their own data.
+
+    Never yet: verifying a requester's identity is still to be built, so no case has one. ``resolve``
+    and the case page both ask here, so the choice is offered exactly when it would be accepted.
+    """
+    return False
 
 
 def active_documents(case_type: str, case_id: int) -> list[Document]:

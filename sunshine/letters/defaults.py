@@ -172,8 +172,9 @@ LETTERS: dict[str, LetterSpec] = {
     "grant": LetterSpec(
         "Your request is granted",
         (
-            "Your records request {{ tracking_number }} is granted. The records are released to you as you "
-            "asked; your status page has the details: {{ status_link }}",
+            "Your records request {{ tracking_number }} is granted in full: nothing is withheld.",
+            "{{ access_arrangements }}",
+            "Your status page shows where the request stands: {{ status_link }}",
         ),
         required=("tracking_number",),
     ),
@@ -192,7 +193,8 @@ LETTERS: dict[str, LetterSpec] = {
         "Your request is granted in part",
         (
             "Your records request {{ tracking_number }} is granted in part. The material that may be "
-            "closed has been separated and the rest is released to you (RSMo 610.024).",
+            "closed is separated from the rest, and the rest is made available to you (RSMo 610.024).",
+            "{{ access_arrangements }}",
             "What is withheld: {{ withheld_description }}",
         ),
         table=CITATIONS_TABLE,

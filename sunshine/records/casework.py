@@ -20,7 +20,7 @@ from sunshine.letters.services import letters_for
 from sunshine.records import duplicates, forms, services, workflow
 from sunshine.records.citation_settings import current_table
 from sunshine.records.models import RecordsRequest
-from sunshine.records.states import Action, available_actions
+from sunshine.records.states import Action
 from sunshine.records.web import (
     bp,
     hold_link,
@@ -133,7 +133,8 @@ def _case_page(
         tz=db.session.get(PublicBody, record.body_id).timezone,
         FORMATS={c.value: c.label for c in forms.FORMATS},
         DELIVERIES={c.value: c.label.lower() for c in forms.DELIVERIES},
-        actions=available_actions(record.status),
+        actions=services.offered_actions(record),
+        refused_actions=services.refused_actions(record),
         Action=Action,
         **page_forms,
         conversation=[m for m in record.messages if m.details.get("kind") in CONVERSATION],
@@ -144,6 +145,7 @@ def _case_page(
         related=duplicates.related(record),
         documents=_case_documents(record),
         blockers=_blockers(record),
+        identity_verified=_identity_verified(record),
         releases=_releases(record),
         letters=letters_for(services.CASE_TYPE, record.id),
         citations=current_table().active(),  # a retired citation cannot be chosen anew
@@ -272,7 +274,9 @@ def act(request_id: int, action: str):
 
 # What each case action did, for the message after it.
 DONE = {
-    "acknowledge": "acknowledged; the letter is on the case",
+    # Acknowledging writes no letter: the acknowledgement letter is the receipt, sent at filing.
+    "acknowledge": "acknowledged, as its status page now shows. No new letter: the acknowledgement "
+    "letter is the receipt, on the case since the request was filed",
     "grant": "granted; the letter is on the case",
     "deny": "denied; the letter with the law cited is on the case",
     "partial_grant": "granted in part; the letter with the law cited is on the case",
@@ -453,6 +457,13 @@ def pending(request_id: int):
     building = [r for r in _releases(record) if r.status is ReleaseStatus.BUILDING]
     progress = {str(r.id): f"{r.progress_done} of {r.progress_total}" for r in building}
     return jsonify(pending=checking or bool(building), progress=progress)
+
+
+def _identity_verified(record: RecordsRequest) -> bool:
+    """Whether a finding may be resolved as the requester's own data (``resolve`` refuses it otherwise)."""
+    from sunshine.documents.services import requester_identity_verified
+
+    return requester_identity_verified(services.CASE_TYPE, record.id)
 
 
 def _case_documents(record: RecordsRequest):

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
 from sunshine.clocks import services as clocks
 from sunshine.extensions import db
 from sunshine.letters.services import generate
 from sunshine.links import external_url
 from sunshine.records.citation_settings import current_table
 from sunshine.records.fee_settings import payment_instructions
-from sunshine.records.models import RecordsRequest
+from sunshine.records.models import DelayNotice, Delivery, PreferredFormat, RecordsRequest
 from sunshine.units.models import PublicBody
 
 EVENT_LETTERS = {
@@ -118,7 +120,55 @@ def values_for(request: RecordsRequest, event: str, context: dict[str, Any]) -> 
         }
     elif event == "withdrawn":
         values["withdrawal_reason"] = context["reason"]
+    if event in ("granted", "partially_granted"):
+        values["access_arrangements"] = context["access"]
     return values
+
+
+# How the copies asked for reach the requester once they are ready, by the delivery they chose.
+COPIES_REACH_YOU = {
+    Delivery.PORTAL: "You asked for {copies} to download from your status page: they will be there once "
+    "they are ready",
+    Delivery.EMAIL: "You asked for {copies} by email: we will email you once they are ready",
+    Delivery.MAIL: "You asked for {copies} by post: we will post them to the address you gave once they are "
+    "ready",
+    Delivery.PICKUP: "You asked to collect {copies} at the counter: we will tell you once they are ready to "
+    "collect",
+}
+COPIES = {PreferredFormat.ELECTRONIC: "electronic copies", PreferredFormat.PAPER: "paper copies"}
+
+
+def access_arrangements(request: RecordsRequest) -> str:
+    """How and when the records of a granted request will be made available, as the requester asked.
+
+    Said at the grant, before anything is released (a release is a later event of its own, and
+    records to inspect in person are never released through the portal). The "when" is the
+    delay notice's earliest date, place and time if one was given, else as soon as they are ready.
+    """
+    notice = db.session.scalars(
+        select(DelayNotice).where(DelayNotice.request_id == request.id).order_by(DelayNotice.id.desc())
+    ).first()
+    if request.preferred_format is PreferredFormat.INSPECT:
+        if notice is not None:
+            return (
+                f"You asked to inspect the records in person: they will be available to inspect at "
+                f"{notice.available_at_place} from {clock_time(notice.available_at_time)} on "
+                f"{_long(notice.available_on)} at the earliest, as our notice of delay said."
+            )
+        return (
+            "You asked to inspect the records in person: we will tell you where and when you can inspect "
+            "them once they are ready."
+        )
+    text = COPIES_REACH_YOU[request.delivery].format(copies=COPIES[request.preferred_format])
+    if request.delivery is Delivery.PORTAL and request.contact_email:
+        text += ", and we will email you when they are"
+    if notice is not None:
+        where = f" at {notice.available_at_place}" if request.delivery is Delivery.PICKUP else ""
+        text += (
+            f". They will be ready{where} from {clock_time(notice.available_at_time)} on "
+            f"{_long(notice.available_on)} at the earliest, as our notice of delay said"
+        )
+    return text + "."
 
 
 def clock_time(moment) -> str:

@@ -32,7 +32,7 @@ from sunshine.records.models import (
     RecordsRequest,
     RequestMessage,
 )
-from sunshine.records.states import Action, Status, next_status
+from sunshine.records.states import TRANSITIONS, WHY_NOT, Action, Status, available_actions, next_status
 from sunshine.timeutil import utcnow
 from sunshine.units.models import Unit
 
@@ -209,10 +209,17 @@ def _settle_clocks(actor, request: RecordsRequest, *, access_given: bool) -> Non
 
 
 def grant(actor, request: RecordsRequest) -> None:
-    """Grant in full: the response clock is met (or missed, if late)."""
+    """Grant in full: the response clock is met (or missed, if late).
+
+    Refused while a fee estimate that asked for payment first is unpaid (see ``states.WHY_NOT``).
+    The letter says how and when the records will be made available; releasing them is a
+    later step of its own.
+    """
+    from sunshine.records.letters import access_arrangements
+
     transition(actor, request, Action.GRANT)
     _settle_clocks(actor, request, access_given=True)
-    notify_requester(actor, request, "granted")
+    notify_requester(actor, request, "granted", access=access_arrangements(request))
     db.session.commit()
 
 
@@ -228,8 +235,13 @@ def decide_with_citations(
     """Deny, or grant in part, citing the provisions of law relied on (610.023.4, 610.024).
 
     A partial grant must describe in general terms what was withheld; citations
-    needing a written finding (610.021(18)(d), (19)) must have one.
+    needing a written finding (610.021(18)(d), (19)) must have one. A partial grant, like a
+    grant, is refused while a fee estimate that asked for payment first is unpaid.
     """
+    from sunshine.records.letters import access_arrangements
+
+    action = Action.PARTIAL_GRANT if partial else Action.DENY
+    next_status(lock(request).status, action)  # refused in this state: say so before the citations
     problems = validate_denial(citations, findings, table=current_table())
     problems += [
         f"The finding for {code} is {len(text.strip()):,} characters; keep each to {MAX_FINDING:,}."
@@ -240,7 +252,6 @@ def decide_with_citations(
         problems.append("Describe in general terms what is withheld (RSMo 610.024).")
     if problems:
         raise RequestError(" ".join(problems))
-    action = Action.PARTIAL_GRANT if partial else Action.DENY
     transition(actor, request, action, {"citations": citations})
     for code in citations:
         request.citations.append(
@@ -254,7 +265,10 @@ def decide_with_citations(
         )
     )
     _settle_clocks(actor, request, access_given=partial)
-    notify_requester(actor, request, "partially_granted" if partial else "denied")
+    if partial:
+        notify_requester(actor, request, "partially_granted", access=access_arrangements(request))
+    else:
+        notify_requester(actor, request, "denied")
     db.session.commit()
 
 
@@ -340,9 +354,59 @@ def close(actor, request: RecordsRequest) -> None:
 
 
 def withdraw(actor, request: RecordsRequest, reason: str) -> None:
-    """Withdraw the request at the requester's wish or by staff; the requester is told."""
+    """Withdraw the request at the requester's wish or by staff; the requester is told.
+
+    Refused once records have been released to the requester, or while a packet of them is
+    being built (see ``withdrawal_refusal``): a grant is withdrawn only while nothing has gone out.
+    """
+    refusal = withdrawal_refusal(lock(request))
+    if refusal is not None:
+        raise RequestError(refusal)
     _withdraw(actor, request, reason)
     db.session.commit()
+
+
+def withdrawal_refusal(request: RecordsRequest) -> str | None:
+    """Why ``request``, in a state it could otherwise be withdrawn from, cannot be; None when it can.
+
+    Records released to the requester cannot be taken back, so a request that has had them
+    is answered, not withdrawn: it is closed when the work is done.
+    """
+    from sunshine.documents.models import ReleaseStatus
+    from sunshine.records.release import releases
+
+    if request.status not in TRANSITIONS[Action.WITHDRAW][0]:
+        return None
+    rows = releases(request)
+    released = [r for r in rows if r.status is ReleaseStatus.READY]
+    if released:
+        return (
+            f"Records were released to the requester on {released[0].released_at:%-d %B %Y}, so the "
+            "request cannot be withdrawn. Close it when the work on it is done."
+        )
+    if any(r.status is ReleaseStatus.BUILDING for r in rows):
+        return (
+            "A packet of the records is being built for the requester, so the request cannot be withdrawn "
+            "now: once records are released it cannot be withdrawn at all."
+        )
+    return None
+
+
+def refused_actions(request: RecordsRequest) -> dict[Action, str]:
+    """The actions the rules refuse on ``request`` now that a custodian may look for, each with why.
+
+    The case page says these in place of the buttons; the services refuse with the same words.
+    """
+    refused = {action: why for (status, action), why in WHY_NOT.items() if status is request.status}
+    if (why := withdrawal_refusal(request)) is not None:
+        refused[Action.WITHDRAW] = why
+    return refused
+
+
+def offered_actions(request: RecordsRequest) -> list[Action]:
+    """The actions the case page offers: those the request's state allows and no other rule refuses."""
+    refused = refused_actions(request)
+    return [action for action in available_actions(request.status) if action not in refused]
 
 
 def _withdraw(actor, request: RecordsRequest, reason: str) -> None:

@@ -67,6 +67,9 @@ _ANSWERABLE = {
     Status.DELAYED,
 }
 _IN_HAND = {Status.RECEIVED, Status.ACKNOWLEDGED}
+# A grant promises the records; while a fee estimate that asked for payment first is unpaid, the
+# body has chosen not to prepare them (610.026), so only a denial or a withdrawal ends the wait.
+_GRANTABLE = _ANSWERABLE - {Status.AWAITING_PAYMENT}
 _DECIDED = {Status.GRANTED, Status.PARTIALLY_GRANTED, Status.DENIED}
 
 # action -> (statuses it may be taken from, status it leads to)
@@ -77,8 +80,8 @@ TRANSITIONS: dict[Action, tuple[frozenset[Status], Status]] = {
     Action.REQUEST_PAYMENT: (frozenset(_IN_HAND), Status.AWAITING_PAYMENT),
     Action.PAID: (frozenset({Status.AWAITING_PAYMENT}), Status.ACKNOWLEDGED),
     Action.DELAY: (frozenset(_IN_HAND), Status.DELAYED),
-    Action.GRANT: (frozenset(_ANSWERABLE), Status.GRANTED),
-    Action.PARTIAL_GRANT: (frozenset(_ANSWERABLE), Status.PARTIALLY_GRANTED),
+    Action.GRANT: (frozenset(_GRANTABLE), Status.GRANTED),
+    Action.PARTIAL_GRANT: (frozenset(_GRANTABLE), Status.PARTIALLY_GRANTED),
     Action.DENY: (frozenset(_ANSWERABLE), Status.DENIED),
     Action.CLOSE: (frozenset(_DECIDED), Status.CLOSED),
     Action.WITHDRAW: (frozenset(_ANSWERABLE | _DECIDED), Status.WITHDRAWN),
@@ -101,6 +104,18 @@ DONE_WORDS = {
 }
 
 
+# Refusals the custodian can act on, said instead of "reload the page": what to do first.
+_PAY_FIRST = (
+    "The fee estimate asked for payment before the records are prepared, and it is unpaid: record the "
+    "payment, or waive the fees, before granting the request in full or in part. It can still be denied "
+    "or withdrawn."
+)
+WHY_NOT: dict[tuple[Status, Action], str] = {
+    (Status.AWAITING_PAYMENT, Action.GRANT): _PAY_FIRST,
+    (Status.AWAITING_PAYMENT, Action.PARTIAL_GRANT): _PAY_FIRST,
+}
+
+
 class TransitionError(ValueError):
     """The action is not available in the request's current state."""
 
@@ -109,7 +124,8 @@ def next_status(current: Status, action: Action) -> Status:
     allowed, target = TRANSITIONS[action]
     if current not in allowed:
         raise TransitionError(
-            f"This request is now {current.staff_label.lower()}, so it cannot be {DONE_WORDS[action]}: "
+            WHY_NOT.get((current, action))
+            or f"This request is now {current.staff_label.lower()}, so it cannot be {DONE_WORDS[action]}: "
             "reload the page to see where it stands."
         )
     return target

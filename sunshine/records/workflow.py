@@ -251,7 +251,7 @@ def decide_waiver(actor, request: RecordsRequest, *, percent: int, reason: str) 
         raise RequestError("A waiver is between 0 and 100 percent.")
     if row.paid_at is not None:
         raise RequestError("These fees are already paid: decide a waiver before payment is recorded.")
-    if not request.status.is_open:
+    if not fees_owed(request, row):
         raise RequestError(f"This request is {request.status.label.lower()}: there are no fees to decide on.")
     row.reduction_cents = row.subtotal_cents * percent // 100
     row.total_cents = row.subtotal_cents - row.reduction_cents
@@ -303,6 +303,15 @@ def record_payment(actor, request: RecordsRequest, amount_cents: int) -> None:
         details = {"amount_cents": amount_cents, "prepayment_required": False}
         record(actor, "request.paid", request, details=details)
     db.session.commit()
+
+
+def fees_owed(request: RecordsRequest, row: FeeEstimateRecord) -> bool:
+    """Whether the fees of estimate ``row`` are owed while ``request`` stands as it does: one asking
+    for payment first, while the request waits for it; one without, while ``FEES_OWED``. A denial or
+    withdrawal before payment ends them: no records are prepared."""
+    if row.prepayment_required:
+        return request.status is Status.AWAITING_PAYMENT
+    return request.status in FEES_OWED
 
 
 def payment_pending_without_prepayment(request: RecordsRequest) -> FeeEstimateRecord | None:

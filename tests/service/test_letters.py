@@ -8,15 +8,18 @@ from datetime import UTC, date, datetime, time
 import pytest
 import time_machine
 from docx import Document
+from sqlalchemy import select
 
 from sunshine.documents import docx_template
 from sunshine.documents.storage import storage
 from sunshine.extensions import db
 from sunshine.letters.defaults import LETTERS, allowed_placeholders, default_template
 from sunshine.letters.services import letters_for
+from sunshine.notifications.models import OutboxMessage
 from sunshine.records import services as records
 from sunshine.records import workflow
 from sunshine.records.fees import FeeInputs
+from sunshine.records.models import Delivery, PreferredFormat
 
 
 def _text(letter) -> str:
@@ -260,3 +263,85 @@ def test_a_fee_letters_table_ends_with_the_total(factories) -> None:
     assert rows[0] == ["Item", "Amount", "Basis"] and len(rows) >= 4  # heading, lines, total
     assert rows[-1] == ["Total", "$3.00", ""]
     assert all(row[0] != "Total" for row in rows[:-1])
+
+
+def _granted_letter(factories, **intake) -> str:
+    request = factories.request(**intake).request
+    records.grant(None, request)
+    return _letter(request, "grant")
+
+
+def test_a_grant_letter_says_how_the_records_will_come_not_that_they_were_released(factories) -> None:
+    """A grant is the decision; the release is a later event (and inspection releases nothing)."""
+    text = _granted_letter(factories)  # electronic copies from the status page, with an email address
+    assert "is granted in full" in text and "released" not in text
+    assert "You asked for electronic copies to download from your status page" in text
+    assert "they will be there once they are ready, and we will email you when they are." in text
+    email = db.session.scalars(
+        select(OutboxMessage.body).where(OutboxMessage.kind == "request.granted")
+    ).one()
+    assert "electronic copies to download from your status page" in email and "released" not in email
+
+
+@pytest.mark.parametrize(
+    ("intake", "says"),
+    [
+        (
+            {"preferred_format": PreferredFormat.INSPECT, "delivery": Delivery.PICKUP},
+            "You asked to inspect the records in person: we will tell you where and when",
+        ),
+        (
+            dict(preferred_format=PreferredFormat.PAPER, delivery=Delivery.MAIL, contact_address="1 Elm St"),
+            "You asked for paper copies by post: we will post them to the address you gave once they are",
+        ),
+        (
+            {"preferred_format": PreferredFormat.ELECTRONIC, "delivery": Delivery.EMAIL},
+            "You asked for electronic copies by email: we will email you once they are ready.",
+        ),
+        (
+            {"preferred_format": PreferredFormat.ELECTRONIC, "delivery": Delivery.PORTAL, "email": None},
+            "to download from your status page: they will be there once they are ready.",
+        ),
+    ],
+)
+def test_a_grant_letter_follows_the_format_and_delivery_asked_for(factories, intake, says) -> None:
+    text = _granted_letter(factories, **intake)
+    assert says in text and "released" not in text
+
+
+def test_a_grant_after_a_delay_notice_gives_its_place_date_and_time(factories) -> None:
+    with time_machine.travel(datetime(2026, 3, 3, 18, tzinfo=UTC), tick=False):
+        request = factories.request(preferred_format=PreferredFormat.INSPECT).request
+        workflow.delay(
+            None,
+            request,
+            explanation="Footage must be copied from the vendor's archive, which takes a week.",
+            available_on=date(2026, 3, 16),
+            available_at_time=time(9, 0),
+            place="Records counter, City Hall",
+        )
+        records.grant(None, request)
+    assert (
+        "available to inspect at Records counter, City Hall from 9:00 AM on Monday 16 March 2026 at the "
+        "earliest, as our notice of delay said."
+    ) in _letter(request, "grant")
+
+
+def test_a_partial_grant_letter_says_the_rest_is_made_available_as_asked(factories) -> None:
+    request = factories.request(preferred_format=PreferredFormat.PAPER, delivery=Delivery.PICKUP).request
+    records.decide_with_citations(
+        None,
+        request,
+        partial=True,
+        citations=["610.021(14)"],
+        findings={},
+        withheld_description="A juvenile's name",
+    )
+    text = _letter(request, "partial_grant")
+    assert "is granted in part" in text and "released" not in text
+    assert "You asked to collect paper copies at the counter: we will tell you once they are ready" in text
+    assert "A juvenile's name" in text and "RSMo 610.021(14)" in text
+    email = db.session.scalars(
+        select(OutboxMessage.body).where(OutboxMessage.kind == "request.partially_granted")
+    ).one()
+    assert "collect paper copies at the counter" in email and "will be released" not in email

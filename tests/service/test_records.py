@@ -349,19 +349,34 @@ def test_a_lapsed_payment_window_withdraws_the_request_with_a_letter(factories) 
 
 
 def test_a_decision_closes_the_windows_so_their_lapse_never_withdraws_it(factories) -> None:
-    """Granted while the payment window ran: the window closes with it; the response clock is met."""
+    """Denied while the payment window ran: the window closes with it; the response clock is met,
+    and its explanation says it closed while paused rather than promising a resume."""
     with time_machine.travel(datetime(2026, 3, 3, 18, tzinfo=UTC), tick=False):
         request = factories.request().request
         workflow.estimate_and_request_payment(None, request, FeeInputs(standard_pages=10))
     with time_machine.travel(datetime(2026, 4, 20, 18, tzinfo=UTC), tick=False):  # paused all along
-        records.grant(None, request)
+        records.decide_with_citations(
+            None,
+            request,
+            partial=False,
+            citations=["610.021(3)"],
+            findings={},
+            withheld_description="Disciplinary file",
+        )
     sweep.run(now=datetime(2026, 6, 10, 15))  # past the 90 days
     db.session.expire_all()
-    assert request.status is Status.GRANTED
-    outcomes = {
-        c.kind: c.outcome for c in db.session.scalars(select(Clock).where(Clock.case_id == request.id))
+    assert request.status is Status.DENIED
+    clocks_of = {c.kind: c for c in db.session.scalars(select(Clock).where(Clock.case_id == request.id))}
+    assert {kind: c.outcome for kind, c in clocks_of.items()} == {
+        ClockKind.SUNSHINE_RESPONSE: Outcome.MET,
+        ClockKind.FEE_PAYMENT: Outcome.CANCELLED,
     }
-    assert outcomes == {ClockKind.SUNSHINE_RESPONSE: Outcome.MET, ClockKind.FEE_PAYMENT: Outcome.CANCELLED}
+    response = clocks_of[ClockKind.SUNSHINE_RESPONSE].explanation
+    assert "when it resumes" not in response
+    assert response.endswith(
+        "Paused Tue 3 Mar 2026 (waiting on payment) with 3 business days left; closed Mon 20 Apr 2026 "
+        "while still paused, so it never resumed."
+    )
 
 
 def test_a_lapse_leaves_a_request_no_longer_waiting_on_that_answer(factories) -> None:
