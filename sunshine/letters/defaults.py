@@ -178,6 +178,18 @@ LETTERS: dict[str, LetterSpec] = {
         ),
         required=("tracking_number",),
     ),
+    # Written when a packet is built: sent with it by post, or pointing to the status page to download it.
+    "release_cover": LetterSpec(
+        "Your records are released",
+        (
+            "The records released in response to your request {{ tracking_number }} are {{ page_count }} "
+            "pages, numbered {{ first_bates }} to {{ last_bates }}. Their cover sheet lists each record, the "
+            "unit that created it and its page numbers, and describes anything withheld and the law that "
+            "closes it.",
+            "{{ release_arrangements }}",
+        ),
+        required=("tracking_number", "first_bates", "last_bates", "release_arrangements"),
+    ),
     "denial": LetterSpec(
         "Your request is denied",
         (

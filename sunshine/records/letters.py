@@ -27,6 +27,7 @@ EVENT_LETTERS = {
     "withdrawn": "withdrawal",
     "fee_waiver": "fee_waiver",
     "statement_of_grounds": "statement_of_grounds",
+    "released": "release_cover",
 }
 
 
@@ -118,6 +119,14 @@ def values_for(request: RecordsRequest, event: str, context: dict[str, Any]) -> 
             "withheld_description": withheld,
             "citations": _citation_rows(request),
         }
+    elif event == "released":
+        release = context["release"]
+        values |= {
+            "page_count": f"{release.page_count:,}",
+            "first_bates": release.first_bates,
+            "last_bates": release.last_bates,
+            "release_arrangements": release_arrangements(request),
+        }
     elif event == "withdrawn":
         values["withdrawal_reason"] = context["reason"]
     if event in ("granted", "partially_granted"):
@@ -136,6 +145,20 @@ COPIES_REACH_YOU = {
     "collect",
 }
 COPIES = {PreferredFormat.ELECTRONIC: "electronic copies", PreferredFormat.PAPER: "paper copies"}
+
+
+def release_arrangements(request: RecordsRequest) -> str:
+    """How the requester gets a packet just built, as they asked: the release cover letter says it."""
+    if request.preferred_format is PreferredFormat.INSPECT:
+        return "You asked to inspect the records in person: the custodian will tell you where and when."
+    link = external_url("records.status", tracking_number=request.tracking_number)
+    return {
+        Delivery.PORTAL: f"Download them from your status page, {link}.",
+        Delivery.EMAIL: f"We have emailed you that they are ready: download them from your status page, "
+        f"{link}.",
+        Delivery.MAIL: "They are enclosed with this letter, posted to the address you gave.",
+        Delivery.PICKUP: "They are ready to collect at the counter.",
+    }[request.delivery]
 
 
 def access_arrangements(request: RecordsRequest) -> str:

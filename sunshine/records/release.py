@@ -5,7 +5,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from flask import current_app, render_template
+from flask import current_app
 from sqlalchemy import select
 
 from sunshine.audit.services import record
@@ -30,9 +30,8 @@ from sunshine.documents.packets import (
 from sunshine.documents.storage import save_in_transaction, storage
 from sunshine.extensions import db
 from sunshine.jobs.queue import enqueue_after_commit
-from sunshine.notifications.services import queue_email
 from sunshine.records.models import RecordsRequest
-from sunshine.records.services import CASE_TYPE, RequestError, lock, status_link
+from sunshine.records.services import CASE_TYPE, RequestError, lock, notify_requester
 from sunshine.records.states import Status
 from sunshine.units.models import PublicBody, Unit
 
@@ -187,14 +186,7 @@ def build(release_id: int) -> Release:
         request,
         details={"release_id": row.id, "sha256": stored.sha256, "documents": [d.id for d in records]},
     )
-    if request.contact_email:
-        link = status_link(request)
-        queue_email(
-            request.contact_email,
-            f"Records request {request.tracking_number}: records released",
-            render_template("email/request_released.txt", request=request, release=row, link=link),
-            kind="request.released",
-        )
+    notify_requester(None, request, "released", release=row)  # the cover letter, and the email
     db.session.commit()
     return row
 

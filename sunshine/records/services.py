@@ -466,6 +466,7 @@ EMAIL_SUBJECTS = {
     "fee_waiver": "decision on your fee waiver",
     "delayed": "when the records will be available",
     "statement_of_grounds": "the statement of grounds you asked for",
+    "released": "records released",
 }
 
 

@@ -18,6 +18,7 @@ from sunshine.documents.storage import storage
 from sunshine.extensions import db
 from sunshine.records import release
 from sunshine.records import services as records
+from sunshine.records.models import Delivery
 
 SSN_LINE = "Witness SSN: 512-34-6789, interviewed at the scene."
 
@@ -208,3 +209,36 @@ def test_a_second_release_waits_for_the_first_and_a_failed_build_says_why(factor
     db.session.refresh(row)
     assert row.status is ReleaseStatus.FAILED and row.error
     assert db.session.scalars(select(Disclosure)).all() == []
+
+
+@pytest.mark.parametrize(
+    ("intake", "arrangements"),
+    [
+        ({}, "Download them from your status page, https://records.example.gov/requests/"),
+        (
+            {"delivery": Delivery.MAIL, "contact_address": "12 Birch Rd\nTest City"},
+            "They are enclosed with this letter, posted to the address you gave.",
+        ),
+        ({"delivery": Delivery.PICKUP}, "They are ready to collect at the counter."),
+    ],
+)
+def test_a_release_writes_its_cover_letter_saying_how_the_records_reach_the_requester(
+    factories, intake, arrangements
+) -> None:
+    from docx import Document as Docx
+
+    from sunshine.letters.services import letters_for
+    from sunshine.notifications.models import OutboxMessage
+
+    request = factories.request(**intake).request
+    records.grant(None, request)
+    _receive(factories, request, pdf(["Dispatch log"]))
+    row = release.release(None, request)
+    db.session.refresh(row)
+    (letter,) = [lt for lt in letters_for("records_request", request.id) if lt.kind == "release_cover"]
+    with storage().open(letter.storage_key) as handle:
+        text = "\n".join(p.text for p in Docx(io.BytesIO(handle.read())).paragraphs)
+    series = f"SUN-{request.tracking_number}-"
+    assert f"are 2 pages, numbered {series}000001 to {series}000002" in text and arrangements in text
+    email = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "request.released")).one()
+    assert email.subject.endswith("records released") and f"{series}000002" in email.body
