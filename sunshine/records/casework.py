@@ -17,7 +17,7 @@ from sunshine.documents.models import DocumentStatus, ReleaseStatus
 from sunshine.extensions import db
 from sunshine.forms import BrowserForm
 from sunshine.letters.services import letters_for
-from sunshine.records import duplicates, forms, services, workflow
+from sunshine.records import duplicates, forms, grounds, services, workflow
 from sunshine.records.citation_settings import current_table
 from sunshine.records.models import RecordsRequest
 from sunshine.records.states import Action
@@ -124,7 +124,7 @@ def _case_page(
         grounds_asked=any(c.kind is ClockKind.DENIAL_STATEMENT for c in open_clocks),
         # Denied in whole or part and the grounds never asked for: staff may record an ask made by
         # post, email, phone or in person. Closing the case does not end the right to them.
-        grounds_askable=services.grounds_can_be_asked(record) and services.grounds_clock(record) is None,
+        grounds_askable=grounds.grounds_can_be_asked(record) and grounds.grounds_clock(record) is None,
         names=staff_names(
             {e.actor_id for e in history if e.actor_id}
             | {m.author_id for m in record.messages if m.author_id}
@@ -236,13 +236,13 @@ CASE_ACTIONS = {
     ),
     "grounds_asked": (
         forms.GroundsAskedForm,
-        lambda r, f: services.ask_for_statement_of_grounds(
+        lambda r, f: grounds.ask_for_statement_of_grounds(
             current_user, r, asked_on=f.asked_on.data, how=f.how.data
         ),
     ),
     "statement_of_grounds": (
         forms.GroundsForm,
-        lambda r, f: services.give_statement_of_grounds(current_user, r, f.grounds.data),
+        lambda r, f: grounds.give_statement_of_grounds(current_user, r, f.grounds.data),
     ),
     "message": (
         forms.MessageForm,

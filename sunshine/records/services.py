@@ -12,10 +12,9 @@ import hashlib
 import hmac
 import re
 import secrets
-from datetime import date
 
 from flask import current_app, render_template
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from sunshine.accounts.models import User
 from sunshine.audit.services import record
@@ -34,7 +33,6 @@ from sunshine.records.models import (
 )
 from sunshine.records.states import TRANSITIONS, WHY_NOT, Action, Status, available_actions, next_status
 from sunshine.timeutil import utcnow
-from sunshine.units.models import Unit
 
 CASE_TYPE = "records_request"
 MAX_FINDING = 4000  # DenialCitation.finding
@@ -149,10 +147,10 @@ def record_staff_view(actor, request: RecordsRequest) -> None:
 
 
 def response_clock(request: RecordsRequest):
-    return _latest_clock(request, ClockKind.SUNSHINE_RESPONSE)
+    return latest_clock(request, ClockKind.SUNSHINE_RESPONSE)
 
 
-def _latest_clock(request: RecordsRequest, kind: ClockKind):
+def latest_clock(request: RecordsRequest, kind: ClockKind):
     """The newest clock of ``kind`` on ``request``, open or closed, or None."""
     return db.session.scalar(
         select(clocks.Clock)
@@ -270,81 +268,6 @@ def decide_with_citations(
     else:
         notify_requester(actor, request, "denied")
     db.session.commit()
-
-
-def ask_for_statement_of_grounds(
-    actor, request: RecordsRequest, *, asked_on: date | None = None, how: str | None = None
-) -> None:
-    """The requester asks for the written grounds of a denial: 3 business days (610.023.4).
-
-    On the status page the ask is made today. One made by post, email, phone or in person is
-    recorded by staff with ``asked_on``, the day the custodian received it, and ``how`` it came:
-    the clock runs from then, not from when it was keyed in.
-    """
-    lock(request)  # a double click waits, then finds the first request's clock
-    if not grounds_can_be_asked(request):
-        raise RequestError(
-            "A statement of grounds can be asked for once a request is denied in whole or part."
-        )
-    existing = grounds_clock(request)
-    if existing is not None and existing.is_open:
-        raise RequestError(
-            f"The statement of grounds was already asked for; it is due by {existing.due_on:%-d %B %Y}."
-        )
-    if existing is not None:
-        raise RequestError(
-            "The statement of grounds was already given: it is among the letters on this page."
-        )
-    unit = db.session.get(Unit, request.unit_id)
-    body = unit.body
-    today = clocks.local_today(body)
-    if asked_on is not None and asked_on > today:
-        raise RequestError("The date the requester asked cannot be in the future.")
-    decided_on = _decided_on(request, body)
-    if asked_on is not None and decided_on is not None and asked_on < decided_on:
-        raise RequestError(
-            f"The request was decided on {decided_on:%-d %B %Y}: the grounds cannot be asked for before that."
-        )
-    clocks.start(
-        actor,
-        kind=ClockKind.DENIAL_STATEMENT,
-        case_type=CASE_TYPE,
-        case_id=request.id,
-        unit=unit,
-        label=request.tracking_number,
-        started_on=asked_on or today,
-        verb="Asked",
-    )
-    details = {"how": how, "asked_on": (asked_on or today).isoformat()} if how else None
-    record(actor, "request.statement_of_grounds_asked", request, details=details)
-    if how is None:  # staff who keyed it in know already
-        tell_staff(request, "asked for the written statement of grounds, due in three business days")
-    db.session.commit()
-
-
-def _decided_on(request: RecordsRequest, body) -> date | None:
-    """The day at the body the request was denied in whole or part, from the audit log."""
-    from sunshine.audit.models import AuditEvent
-
-    decided_at = db.session.scalar(
-        select(func.max(AuditEvent.occurred_at)).where(
-            AuditEvent.object_type == RecordsRequest.__tablename__,
-            AuditEvent.object_id == str(request.id),
-            AuditEvent.action.in_((f"request.{Action.DENY.value}", f"request.{Action.PARTIAL_GRANT.value}")),
-        )
-    )
-    return clocks.local_today(body, decided_at) if decided_at is not None else None
-
-
-def grounds_can_be_asked(request: RecordsRequest) -> bool:
-    """Denied in whole or part, and not withdrawn: closing the case does not end the right to the grounds."""
-    denied = request.status in (Status.DENIED, Status.PARTIALLY_GRANTED)
-    return denied or (request.status is Status.CLOSED and bool(request.citations))
-
-
-def grounds_clock(request: RecordsRequest):
-    """The latest statement-of-grounds clock of ``request``, open or closed, if it was ever asked for."""
-    return _latest_clock(request, ClockKind.DENIAL_STATEMENT)
 
 
 def close(actor, request: RecordsRequest) -> None:
@@ -532,23 +455,3 @@ def requests_of(user) -> list[RecordsRequest]:
             .order_by(RecordsRequest.id.desc())
         )
     )
-
-
-def give_statement_of_grounds(actor, request: RecordsRequest, grounds: str) -> None:
-    """The written statement the requester asked for: meets the 3-business-day clock (610.023.4)."""
-    clock = next(
-        (
-            c
-            for c in clocks.open_clocks_for_case(CASE_TYPE, request.id)
-            if c.kind is ClockKind.DENIAL_STATEMENT
-        ),
-        None,
-    )
-    if clock is None:
-        raise RequestError("The requester has not asked for a statement of grounds, or it was already given.")
-    if len(grounds.strip()) < 20:
-        raise RequestError("State the grounds: which provision applies to which records, and why.")
-    clocks.meet(actor, clock)
-    record(actor, "request.statement_of_grounds_given", request)
-    notify_requester(actor, request, "statement_of_grounds", grounds=grounds.strip())
-    db.session.commit()

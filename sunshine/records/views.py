@@ -13,7 +13,7 @@ from sunshine.documents.scanner import finding_label
 from sunshine.extensions import db, limiter
 from sunshine.forms import BrowserForm
 from sunshine.letters.services import letters_for
-from sunshine.records import forms, services, workflow
+from sunshine.records import forms, grounds, services, workflow
 from sunshine.records.citation_settings import current_table
 from sunshine.records.fee_settings import payment_instructions
 from sunshine.records.letters import clock_time
@@ -155,8 +155,8 @@ def _status_page(record) -> str:
         estimates=workflow.estimates(record),
         payable_estimate=workflow.payment_pending_without_prepayment(record),
         deadlines=[(REQUESTER_DEADLINES[c.kind], c) for c in open_clocks if c.kind in REQUESTER_DEADLINES],
-        grounds=services.grounds_clock(record),
-        grounds_can_be_asked=services.grounds_can_be_asked(record),
+        grounds=grounds.grounds_clock(record),
+        grounds_can_be_asked=grounds.grounds_can_be_asked(record),
     )
 
 
@@ -232,7 +232,7 @@ def ask_grounds(tracking_number: str):
     return _requester_post(
         tracking_number,
         BrowserForm(),
-        lambda actor, record, form: services.ask_for_statement_of_grounds(actor, record),
+        lambda actor, record, form: grounds.ask_for_statement_of_grounds(actor, record),
         "Asked. The written statement of grounds must reach you within three business days.",
     )
 

@@ -16,8 +16,8 @@ from sunshine.extensions import db
 from sunshine.letters.defaults import LETTERS, allowed_placeholders, default_template
 from sunshine.letters.services import letters_for
 from sunshine.notifications.models import OutboxMessage
+from sunshine.records import grounds, workflow
 from sunshine.records import services as records
-from sunshine.records import workflow
 from sunshine.records.fees import FeeInputs
 from sunshine.records.models import Delivery, PreferredFormat
 
@@ -152,17 +152,17 @@ def test_statement_of_grounds_meets_its_clock_and_cites_the_law(factories) -> No
         withheld_description="Disciplinary file of an officer",
     )
     with pytest.raises(records.RequestError, match="has not asked"):
-        records.give_statement_of_grounds(None, request, "x" * 30)
+        grounds.give_statement_of_grounds(None, request, "x" * 30)
     with time_machine.travel(datetime(2026, 3, 4, 18, tzinfo=UTC), tick=False):  # asked Wed: due Mon 9 Mar
-        records.ask_for_statement_of_grounds(None, request)
+        grounds.ask_for_statement_of_grounds(None, request)
     [clock] = [
         c for c in open_clocks_for_case("records_request", request.id) if c.kind is ClockKind.DENIAL_STATEMENT
     ]
     assert clock.due_on == date(2026, 3, 9)
     with pytest.raises(records.RequestError, match="State the grounds"):
-        records.give_statement_of_grounds(None, request, "Closed.")
+        grounds.give_statement_of_grounds(None, request, "Closed.")
     with time_machine.travel(datetime(2026, 3, 9, 18, tzinfo=UTC), tick=False):
-        records.give_statement_of_grounds(
+        grounds.give_statement_of_grounds(
             None, request, "The file concerns the discipline of a named employee."
         )
     assert clock.outcome is Outcome.MET

@@ -17,7 +17,7 @@ from sunshine.clocks.policies import ClockKind, Outcome
 from sunshine.extensions import db
 from sunshine.letters.services import letters_for
 from sunshine.notifications.models import OutboxMessage
-from sunshine.records import filing, workflow
+from sunshine.records import filing, grounds, workflow
 from sunshine.records import services as records
 from sunshine.records.fees import FeeInputs
 from sunshine.records.models import Channel, Delivery, RecordsRequest
@@ -325,16 +325,16 @@ def test_asking_for_the_statement_of_grounds_starts_a_three_day_clock_once(facto
         findings={},
         withheld_description="Disciplinary file",
     )
-    records.ask_for_statement_of_grounds(None, request)
+    grounds.ask_for_statement_of_grounds(None, request)
     clock = db.session.scalars(select(Clock).where(Clock.kind == ClockKind.DENIAL_STATEMENT)).one()
     assert clock.case_id == request.id and clock.explanation.startswith("Asked ")
     with pytest.raises(records.RequestError, match="already asked"):
-        records.ask_for_statement_of_grounds(None, request)
+        grounds.ask_for_statement_of_grounds(None, request)
 
 
 def test_statement_of_grounds_needs_a_denial(factories) -> None:
     with pytest.raises(records.RequestError, match="once a request is denied"):
-        records.ask_for_statement_of_grounds(None, factories.request().request)
+        grounds.ask_for_statement_of_grounds(None, factories.request().request)
 
 
 def test_a_lapsed_payment_window_withdraws_the_request_with_a_letter(factories) -> None:
@@ -466,12 +466,12 @@ def test_the_grounds_can_be_asked_for_after_closing_but_only_once(factories) -> 
         None, request, partial=True, citations=["610.021(3)"], findings={}, withheld_description="One file"
     )
     records.close(None, request)
-    assert records.grounds_can_be_asked(request)
-    records.ask_for_statement_of_grounds(None, request)
-    records.give_statement_of_grounds(None, request, "RSMo 610.021(3) closes the personnel file withheld.")
+    assert grounds.grounds_can_be_asked(request)
+    grounds.ask_for_statement_of_grounds(None, request)
+    grounds.give_statement_of_grounds(None, request, "RSMo 610.021(3) closes the personnel file withheld.")
     with pytest.raises(records.RequestError, match="already given"):
-        records.ask_for_statement_of_grounds(None, request)
+        grounds.ask_for_statement_of_grounds(None, request)
     granted = factories.request().request
     records.grant(None, granted)
     records.close(None, granted)
-    assert not records.grounds_can_be_asked(granted)
+    assert not grounds.grounds_can_be_asked(granted)

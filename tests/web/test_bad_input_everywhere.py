@@ -32,6 +32,7 @@ from werkzeug.datastructures import ImmutableMultiDict
 
 from sunshine.authz import ROLE_PERMISSIONS, Role
 from sunshine.extensions import db, limiter
+from sunshine.records import grounds
 from sunshine.records.metrics import missouri_today
 from tests.factories import PASSWORD, Factories
 
@@ -209,7 +210,7 @@ class World:
                 withheld_description="All",
             )
             if stage == "grounds_asked":
-                services.ask_for_statement_of_grounds(None, record)
+                grounds.ask_for_statement_of_grounds(None, record)
         elif stage == "granted":
             services.grant(None, record)
         self.cases.append(filed)

@@ -16,7 +16,7 @@ from sunshine.documents.models import Document
 from sunshine.extensions import db
 from sunshine.letters.services import letters_for
 from sunshine.notifications.models import OutboxMessage
-from sunshine.records import services, workflow
+from sunshine.records import grounds, services, workflow
 from tests.factories import PASSWORD
 from tests.service.test_release import pdf
 
@@ -166,7 +166,7 @@ def test_the_case_page_offers_only_what_can_be_done_and_says_whose_it_is(
     html = client.get(case).get_data(as_text=True)
     assert f"<dt>Assigned to</dt><dd>{custodian.full_name}</dd>" in html
     assert "Give the statement of grounds" not in html
-    services.ask_for_statement_of_grounds(None, db.session.get(type(filed.request), filed.request_id))
+    grounds.ask_for_statement_of_grounds(None, db.session.get(type(filed.request), filed.request_id))
     assert "Give the statement of grounds" in client.get(case).get_data(as_text=True)
 
     withdrawn = factories.request()
@@ -309,11 +309,11 @@ def test_staff_record_an_ask_for_the_grounds_made_off_the_portal_and_give_them_a
         refused = client.submit(ask, data, page=case)
         assert refused.status_code == 400 and message in refused.get_data(as_text=True), data
     record = db.session.get(RecordsRequest, filed.request_id)
-    assert services.grounds_clock(record) is None  # nothing was started by a refused ask
+    assert grounds.grounds_clock(record) is None  # nothing was started by a refused ask
 
     done = client.submit(ask, {"asked_on": "2026-03-10", "how": "mail"}, page=case, follow_redirects=True)
     assert "the ask for the statement of grounds is recorded" in done.get_data(as_text=True)
-    clock = services.grounds_clock(record)
+    clock = grounds.grounds_clock(record)
     assert clock.kind is ClockKind.DENIAL_STATEMENT and clock.started_on.isoformat() == "2026-03-10"
     assert clock.due_on.isoformat() == "2026-03-13"  # three business days from the day it was received
     html = client.get(case).get_data(as_text=True)
@@ -323,6 +323,6 @@ def test_staff_record_an_ask_for_the_grounds_made_off_the_portal_and_give_them_a
     )
     assert given.status_code == 302
     db.session.expire_all()
-    assert not services.grounds_clock(record).is_open
+    assert not grounds.grounds_clock(record).is_open
     letters = [lt.kind for lt in letters_for("records_request", filed.request_id)]
     assert "statement_of_grounds" in letters
