@@ -1,14 +1,15 @@
 """The demo's records requests: one in each state a newcomer should be able to click through.
 
 Every request is filed and worked through the app's own services, so each row, clock,
-letter, email and audit event is what the app makes. The services act today; only the
-date received is set back (as staff keying in a request set it), so requests received
-weeks ago and decided now were answered late, and their clocks say so.
+letter, email and audit event is what the app makes. Older ones are filed and answered on
+their own days in the past (``sunshine.timeutil.as_of``), in time, as a records unit
+keeping up would have: only the one meant to be overdue is late.
 """
 
 from __future__ import annotations
 
 import io
+from contextlib import nullcontext
 from datetime import date, datetime, time, timedelta
 
 from reportlab.lib.pagesizes import LETTER
@@ -24,6 +25,7 @@ from sunshine.records import filing, release, workflow
 from sunshine.records import services as records
 from sunshine.records.fees import FeeInputs
 from sunshine.records.models import Channel, Delivery, PreferredFormat, RecordsRequest
+from sunshine.timeutil import as_of
 from sunshine.units.models import PublicBody
 from sunshine.units.services import unit_by_code
 
@@ -47,22 +49,29 @@ class _Seeder:
             n -= cal.is_business_day(day, self.calendar)
         return day
 
+    def after(self, day: date, n: int) -> date:
+        """The business day ``n`` business days after ``day``."""
+        return cal.add_business_days(day, n, self.calendar)
+
+    @staticmethod
+    def on(day: date, hour: int = 15):
+        """Act on ``day`` at ``hour`` UTC (mid-morning in Missouri by default)."""
+        return as_of(datetime.combine(day, time(hour, 20)))
+
     def file(
         self, name: str, received_on: date | None, description: str, *, mine: bool = False, **intake
     ) -> RecordsRequest:
-        """A web request received on ``received_on`` (None: now); ``mine``: from the requester's account."""
+        """A web request filed on ``received_on`` (None: now); ``mine``: from the requester's account."""
         if mine:
             intake.setdefault("contact_name", self.requester.full_name)
             intake.setdefault("contact_email", self.requester.email)
-        filed = filing.file_request(
-            self.requester if mine else None,
-            filing.Intake(description=description, **intake),
-            unit_code=UNIT_CODE,
-            channel=Channel.WEB,
-            # Mid-morning in Missouri: the same date there as at noon UTC.
-            first_received_at=datetime.combine(received_on, time(15, 20)) if received_on else None,
-            custodian_received_on=received_on,
-        )
+        with self.on(received_on) if received_on else nullcontext():
+            filed = filing.file_request(
+                self.requester if mine else None,
+                filing.Intake(description=description, **intake),
+                unit_code=UNIT_CODE,
+                channel=Channel.WEB,
+            )
         self.numbers[name] = filed.tracking_number
         return filed.request
 
@@ -187,17 +196,18 @@ def seed_requests(body: PublicBody, requester: User, custodian: User) -> dict[st
         contact_name="Avery Lindqvist",
         contact_email="avery.lindqvist@example.org",
     )
-    records.decide_with_citations(
-        custodian,
-        partial,
-        partial=True,
-        citations=["610.021(14)"],
-        findings={},
-        withheld_description="The names, statements and other identifying details of the juvenile "
-        "involved and of three juvenile witnesses, which RSMo 211.321 closes (police records about "
-        "children in juvenile matters). The incident report and the adult witnesses' statements "
-        "are released.",
-    )
+    with s.on(s.after(s.days_ago(28), 2)):
+        records.decide_with_citations(
+            custodian,
+            partial,
+            partial=True,
+            citations=["610.021(14)"],
+            findings={},
+            withheld_description="The names, statements and other identifying details of the juvenile "
+            "involved and of three juvenile witnesses, which RSMo 211.321 closes (police records about "
+            "children in juvenile matters). The incident report and the adult witnesses' statements "
+            "are released.",
+        )
 
     denied = s.file(
         "denied",
@@ -207,16 +217,17 @@ def seed_requests(body: PublicBody, requester: User, custodian: User) -> dict[st
         contact_name="Taylor Brooks",
         contact_email="taylor.brooks@example.org",
     )
-    records.decide_with_citations(
-        custodian,
-        denied,
-        partial=False,
-        citations=["610.100.2"],
-        findings={},
-        withheld_description="The investigative reports, detectives' notes and interview recordings "
-        "of the Oak Ridge Drive burglaries, which are still under active investigation. The incident "
-        "report of each burglary is open and can be asked for on its own.",
-    )
+    with s.on(s.after(s.days_ago(55), 3)):
+        records.decide_with_citations(
+            custodian,
+            denied,
+            partial=False,
+            citations=["610.100.2"],
+            findings={},
+            withheld_description="The investigative reports, detectives' notes and interview recordings "
+            "of the Oak Ridge Drive burglaries, which are still under active investigation. The incident "
+            "report of each burglary is open and can be asked for on its own.",
+        )
 
     received_on = s.days_ago(1)
     mailed = filing.file_request(
@@ -262,21 +273,24 @@ def seed_requests(body: PublicBody, requester: User, custodian: User) -> dict[st
         contact_name="Westgate Tenants' Association",
         contact_email="westgate.tenants@example.org",
     )
-    records.grant(custodian, closed)
-    s.release(
-        closed,
-        "westgate-calls.pdf",
-        "PATROL",
-        [
-            "Patrol Bureau - Calls for service, 300 Westgate Road (demo)",
-            "Noise complaint: 14 calls",
-            "Parking complaint: 9 calls",
-            "Suspicious person: 4 calls",
-            "Vehicle break-in reported: 3 calls",
-            "Welfare check: 2 calls",
-        ],
-    )
-    records.close(custodian, closed)
+    with s.on(s.after(s.days_ago(75), 1)):
+        records.grant(custodian, closed)
+    with s.on(s.after(s.days_ago(75), 2)):
+        s.release(
+            closed,
+            "westgate-calls.pdf",
+            "PATROL",
+            [
+                "Patrol Bureau - Calls for service, 300 Westgate Road (demo)",
+                "Noise complaint: 14 calls",
+                "Parking complaint: 9 calls",
+                "Suspicious person: 4 calls",
+                "Vehicle break-in reported: 3 calls",
+                "Welfare check: 2 calls",
+            ],
+        )
+    with s.on(s.after(s.days_ago(75), 6)):
+        records.close(custodian, closed)
 
     sweep.run()  # what the first sweep would do now: escalate the overdue request to general counsel
     return s.numbers

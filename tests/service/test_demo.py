@@ -71,6 +71,18 @@ def test_only_the_overdue_request_is_overdue_and_counsel_was_told(demo) -> None:
     assert digest.recipient == "counsel@example.org" and overdue.tracking_number in digest.body
 
 
+def test_the_older_requests_were_answered_in_time_on_their_own_days(demo) -> None:
+    """Filed and answered in the past as a records unit keeping up would have: no deadline missed."""
+    from sunshine.records.metrics import monthly_report
+
+    answered = {name: _clock(_request(demo, name)).outcome for name in ("partial", "denied", "closed")}
+    assert answered == {"partial": Outcome.MET, "denied": Outcome.MET, "closed": Outcome.MET}
+    closed = _request(demo, "closed")
+    assert (closed.closed_at.date() - closed.custodian_received_on).days < 30  # closed long ago, not today
+    assert not db.session.scalars(select(Clock).where(Clock.outcome == Outcome.MISSED)).all()
+    assert monthly_report(6).total.on_time_share == 1.0
+
+
 def test_the_requests_are_spread_over_months_and_several_are_the_demo_requesters(demo) -> None:
     received = {_request(demo, name).custodian_received_on.replace(day=1) for name in demo.requests}
     assert len(received) >= 3
