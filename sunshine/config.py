@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
@@ -16,6 +17,12 @@ from typing import Any
 from cryptography.fernet import Fernet
 
 ENVIRONMENTS = ("development", "testing", "production")
+
+
+# A Bates number is this prefix, "-", the tracking number (up to 12 characters), "-" and six or more
+# digits; the packet code takes a prefix of at most 24 characters, and the release row keeps 30.
+MAX_BATES_PREFIX = 10
+BATES_PREFIX = re.compile(rf"[A-Za-z0-9-]{{1,{MAX_BATES_PREFIX}}}")
 
 
 class ConfigError(RuntimeError):
@@ -72,6 +79,13 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
     generated = _dev_secrets(instance_path) if missing else {}
     secret = {name: env.get(name) or generated[name] for name in secret_names}
 
+    bates_prefix = env.get("BATES_PREFIX", "SUN")
+    if not BATES_PREFIX.fullmatch(bates_prefix):
+        # Checked here, not when a packet is built: there, every release would fail until it was changed.
+        raise ConfigError(
+            f"BATES_PREFIX must be 1 to {MAX_BATES_PREFIX} letters, digits or dashes, such as CITY-PD, "
+            f"not {bates_prefix!r}: each request's tracking number follows it in every Bates number."
+        )
     redis_url = env.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     default_db = f"sqlite:///{instance_path / 'sunshine.db'}"
     return {
@@ -140,6 +154,6 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         "FEE_LARGE_THRESHOLD_CENTS": int(env.get("FEE_LARGE_THRESHOLD_CENTS", 100_000)),
         # Uploads larger than this are parsed and scanned by a job, not during the request.
         "DOCUMENT_INLINE_BYTES": int(env.get("DOCUMENT_INLINE_BYTES", 2 * 1024 * 1024)),
-        "BATES_PREFIX": env.get("BATES_PREFIX", "SUN"),
+        "BATES_PREFIX": bates_prefix,
         "PUBLIC_BODY_NAME": env.get("PUBLIC_BODY_NAME", "City of Fairview"),
     }

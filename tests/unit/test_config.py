@@ -57,3 +57,19 @@ def test_rate_limits_use_redis_only_when_redis_url_is_set(tmp_path: Path) -> Non
     assert load_config({}, tmp_path)["RATELIMIT_STORAGE_URI"] == "memory://"
     with_redis = load_config({"REDIS_URL": "redis://127.0.0.1:6379/3"}, tmp_path)
     assert with_redis["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/3"
+
+
+@pytest.mark.parametrize("prefix", ["", "KCPD-RECORDS", "SUN 1", "SÜN", "SUN_", "SUN/"])
+def test_a_bates_prefix_that_would_fail_every_release_stops_the_start(tmp_path: Path, prefix: str) -> None:
+    with pytest.raises(ConfigError, match="BATES_PREFIX must be 1 to 10 letters, digits or dashes"):
+        load_config({"BATES_PREFIX": prefix}, tmp_path)
+
+
+def test_the_longest_bates_prefix_fits_every_bates_number(tmp_path: Path) -> None:
+    from sunshine.documents.models import Release
+    from sunshine.documents.packets import PacketOptions
+
+    config = load_config({"BATES_PREFIX": "CITY-PD-MO"}, tmp_path)
+    series = f"{config['BATES_PREFIX']}-2026-1000000-"  # a seven-digit tracking number
+    label = PacketOptions(bates_prefix=series).label(999_999)
+    assert len(label) <= Release.__table__.c.last_bates.type.length
