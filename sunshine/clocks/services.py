@@ -429,6 +429,37 @@ def extend(
 UNTIL_RESUMED = ": the new due date is set when it resumes."
 
 
+def start_earlier(actor, clock: Clock, started_on: date) -> Clock:
+    """Start an open clock from ``started_on``, earlier than it was: the event that started the
+    duty is found to have come first (an ask by post that reached the custodian before the same
+    ask on the status page). The due date comes forward with it, and may already have passed.
+
+    Only a business- or calendar-day clock never paused or extended, whose count still runs
+    from its start.
+    """
+    _require_open(clock)
+    if started_on >= clock.started_on:
+        raise ClockError(f"This deadline already runs from {clock.started_on:%-d %B %Y}.")
+    if clock.day_count is DayCount.FIXED_DATE or clock.pauses or clock.extensions:
+        raise ClockError("This deadline was paused or moved, so its start can no longer be changed.")
+    body, calendar = body_and_calendar(clock)
+    previous = clock.started_on
+    clock.started_on = clock.basis_on = started_on
+    clock.due_on, clock.explanation = due_from_basis(clock, calendar)
+    refresh(clock, body, calendar, local_today(body))
+    record(
+        actor,
+        "clock.started_earlier",
+        clock,
+        details={
+            "from": previous.isoformat(),
+            "to": started_on.isoformat(),
+            "due_on": clock.due_on.isoformat(),
+        },
+    )
+    return clock
+
+
 def _close(actor, clock: Clock, outcome: Outcome, action: str) -> Clock:
     _require_open(clock)
     if clock.is_paused:  # the explanation must not promise a resume that will never come

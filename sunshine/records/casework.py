@@ -295,7 +295,7 @@ DONE = {
     "assign_to_me": "assigned to you",
     "assign": "assigned",
     "statement_of_grounds": "statement of grounds sent",
-    "grounds_asked": "the ask for the statement of grounds is recorded; it is due in three business days",
+    "grounds_asked": "the ask for the statement of grounds is recorded; its deadline is shown above",
     "message": "message sent to the requester",
 }
 

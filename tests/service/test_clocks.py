@@ -148,3 +148,23 @@ def test_first_reminder_is_due_the_business_day_before_at_eight_central(factorie
     clock = factories.clock(started_on=date(2026, 3, 2), today=date(2026, 3, 2))  # due Thu 5 Mar
     assert clock.next_reminder_kind is ReminderKind.DUE_SOON
     assert clock.next_reminder_at.isoformat() == "2026-03-04T14:00:00"  # 08:00 CST
+
+
+def test_a_clock_starts_earlier_only_while_its_count_still_runs_from_its_start(factories) -> None:
+    clock = factories.clock(started_on=date(2026, 3, 9))  # Mon -> due Thu 12 Mar
+    with pytest.raises(clocks.ClockError, match="already runs from 9 March 2026"):
+        clocks.start_earlier(None, clock, date(2026, 3, 10))
+    clocks.start_earlier(None, clock, date(2026, 3, 5))  # Thu -> due Tue 10 Mar
+    db.session.commit()
+    assert (clock.started_on, clock.due_on) == (date(2026, 3, 5), date(2026, 3, 10))
+    assert clock.explanation.startswith("Started Thu 5 Mar 2026")
+    moved = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "clock.started_earlier")).one()
+    assert moved.details == {"from": "2026-03-09", "to": "2026-03-05", "due_on": "2026-03-10"}
+
+    paused = factories.clock(started_on=date(2026, 3, 9))
+    clocks.pause(None, paused, PauseReason.WAITING_ON_REQUESTER, on=date(2026, 3, 10))
+    extended = factories.clock(started_on=date(2026, 3, 9))
+    clocks.extend(None, extended, date(2026, 3, 20), "Off-site storage", notice_sent=True)
+    for moved_already in (paused, extended):
+        with pytest.raises(clocks.ClockError, match="paused or moved"):
+            clocks.start_earlier(None, moved_already, date(2026, 3, 5))

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 import time_machine
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from sunshine.authz import Role
 from sunshine.documents.models import Document
@@ -326,3 +326,42 @@ def test_staff_record_an_ask_for_the_grounds_made_off_the_portal_and_give_them_a
     assert not grounds.grounds_clock(record).is_open
     letters = [lt.kind for lt in letters_for("records_request", filed.request_id)]
     assert "statement_of_grounds" in letters
+
+
+def test_an_earlier_ask_by_post_brings_the_grounds_deadline_forward(client, factories, custodian) -> None:
+    """Denied Mon 9 Mar; a letter asking reaches the custodian Tue 10 Mar; the requester, hearing
+    nothing, asks on the status page Mon 16 Mar. The three business days run from 10 Mar."""
+    from sunshine.audit.models import AuditEvent
+    from sunshine.clocks import sweep
+    from sunshine.records.models import RecordsRequest
+
+    filed = factories.request()
+    case = f"/staff/requests/{filed.request_id}"
+    with time_machine.travel(datetime(2026, 3, 9, 15, tzinfo=UTC), tick=False):
+        services.decide_with_citations(
+            None,
+            filed.request,
+            partial=False,
+            citations=["610.021(14)"],
+            findings={},
+            withheld_description="All",
+        )
+    with time_machine.travel(datetime(2026, 3, 16, 15, tzinfo=UTC), tick=False):
+        grounds.ask_for_statement_of_grounds(None, db.session.get(RecordsRequest, filed.request_id))
+    # Recorded some time later (the custodian is signed in on today's clock).
+    html = client.get(case).get_data(as_text=True)
+    assert "An earlier ask reached the custodian" in html
+    later = client.submit(f"{case}/grounds_asked", {"asked_on": "2026-03-17", "how": "mail"}, page=case)
+    assert later.status_code == 400
+    assert "already asked for; it is due by 19 March 2026" in later.get_data(as_text=True)
+    done = client.submit(f"{case}/grounds_asked", {"asked_on": "2026-03-10", "how": "mail"}, page=case)
+    assert done.status_code == 302
+    db.session.expire_all()
+    clock = grounds.grounds_clock(db.session.get(RecordsRequest, filed.request_id))
+    assert (clock.started_on.isoformat(), clock.due_on.isoformat()) == ("2026-03-10", "2026-03-13")
+    assert clock.is_open and "Asked Tue 10 Mar 2026" in clock.explanation
+    assert clock.urgency.value == "overdue"  # long past: the case page, queue and sweep see it late
+    sweep.run()
+    assert db.session.scalar(
+        select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "clock.escalated")
+    )
