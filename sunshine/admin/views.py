@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from sunshine.accounts import services as accounts
@@ -22,7 +23,7 @@ from sunshine.records.forms import FeeScheduleForm, PaymentInstructionsForm
 from sunshine.records.models import CitationEntry
 from sunshine.units import reach
 from sunshine.units import services as units
-from sunshine.units.models import Unit
+from sunshine.units.models import PublicBody, Unit
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -238,10 +239,28 @@ def _citation_or_404(citation_id: int) -> CitationEntry:
     return entry
 
 
+SHARED_TABLE = (
+    "The citations table is shared by every public body on this site, so only an administrator of all "
+    "of them can change it. Ask one to make the change."
+)
+
+
+def _may_change_citations() -> bool:
+    """Whether the signed-in administrator reaches every public body: the table is theirs all alike."""
+    every = set(db.session.scalars(select(PublicBody.id)))
+    return every <= reach.body_ids(current_user, Permission.MANAGE_UNITS)
+
+
+def _refuse_unless_may_change_citations() -> None:
+    if request.method == "POST" and not _may_change_citations():
+        abort(403, SHARED_TABLE)
+
+
 @bp.route("/citations", methods=["GET", "POST"])
 @requires(Permission.MANAGE_UNITS)
 def citations():
     """The citations table, in statute order, and a form to add one."""
+    _refuse_unless_may_change_citations()
     form, problem = CitationForm(), None
     if form.validate_on_submit():
         try:
@@ -254,7 +273,12 @@ def citations():
             return redirect(url_for("admin.citations", _anchor=f"citation-{entry.id}"))
     status = 400 if form.errors or problem else 200
     return render_template(
-        "admin/citations.html", entries=citation_settings.entries(), form=form, problem=problem
+        "admin/citations.html",
+        entries=citation_settings.entries(),
+        form=form,
+        problem=problem,
+        may_change=_may_change_citations(),
+        shared_table=SHARED_TABLE,
     ), status
 
 
@@ -262,6 +286,7 @@ def citations():
 @requires(Permission.MANAGE_UNITS)
 def edit_citation(citation_id: int):
     """Correct a citation's wording, statute, guidance, examples, note, or mark it verified."""
+    _refuse_unless_may_change_citations()
     entry = _citation_or_404(citation_id)
     form, problem = CitationForm(), None
     if request.method == "GET":
@@ -288,10 +313,13 @@ def edit_citation(citation_id: int):
         form=form,
         problem=problem,
         cited=citation_settings.denials_citing(entry.code),
+        may_change=_may_change_citations(),
+        shared_table=SHARED_TABLE,
     ), status
 
 
 def _set_retired(citation_id: int, retired: bool):
+    _refuse_unless_may_change_citations()
     if not BrowserForm().validate_on_submit():
         abort(400)
     entry = _citation_or_404(citation_id)

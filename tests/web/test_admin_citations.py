@@ -265,3 +265,39 @@ def test_the_edit_page_shows_the_citation_as_it_stands(admin) -> None:
     examples = page.split('id="examples"')[1].split("</textarea>")[0]
     assert "\n".join(entry.examples) in examples.replace("&#39;", "'").replace("&#34;", '"')
     assert "[" not in examples  # one a line, not a list
+
+
+def test_only_an_administrator_of_every_body_changes_the_shared_table(app, client, factories) -> None:
+    """One body's administrator would change what every other body's denials may cite and say."""
+    factories.unit()  # the city
+    factories.unit("COUNTYREC", body="county")
+    county_admin = factories.user(Role.ADMINISTRATOR, unit="COUNTYREC")
+    client.sign_in(county_admin.email, PASSWORD)
+    page = client.get(PAGE).get_data(as_text=True)
+    assert "only an administrator of all of them can change it" in page and "Add citation" not in page
+    entry = _entry("610.100.2")
+    details = client.get(f"{PAGE}/{entry.id}").get_data(as_text=True)
+    assert entry.description in details and "Save citation" not in details
+    token = client.csrf_token(PAGE)
+    for url, data in (
+        (PAGE, {**_form_of(entry), "code": "1.2.3"}),
+        (f"{PAGE}/{entry.id}", _form_of(entry, short_name="Changed by the county")),
+        (f"{PAGE}/{entry.id}/retire", {}),
+    ):
+        refused = client.post(url, data={"csrf_token": token, **data})
+        assert refused.status_code == 403, url
+    assert _entry("610.100.2").short_name == entry.short_name and not _entry("610.100.2").retired
+    assert _events("citation.added") == _events("citation.edited") == _events("citation.retired") == []
+
+    both = factories.user(Role.ADMINISTRATOR)  # the city's administrator...
+    with app.app_context():
+        from sunshine.accounts.models import RoleAssignment
+        from sunshine.units.models import Unit
+
+        county_unit = db.session.scalars(select(Unit).where(Unit.code == "COUNTYREC")).one()
+        db.session.add(RoleAssignment(user_id=both.id, role=Role.ADMINISTRATOR, unit_id=county_unit.id))
+        db.session.commit()  # ...and the county's
+    browser = app.test_client()
+    browser.sign_in(both.email, PASSWORD)
+    saved = _edit(browser, "610.100.2", short_name="Investigative records, active investigation")
+    assert saved.status_code == 200 and _entry("610.100.2").short_name.startswith("Investigative records")
