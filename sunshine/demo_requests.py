@@ -21,7 +21,7 @@ from sunshine.clocks import services as clocks
 from sunshine.clocks import sweep
 from sunshine.documents import services as documents
 from sunshine.documents.models import DocumentRole
-from sunshine.records import filing, release, workflow
+from sunshine.records import filing, receipts, release, workflow
 from sunshine.records import services as records
 from sunshine.records.fees import FeeInputs
 from sunshine.records.models import Channel, Delivery, PreferredFormat, RecordsRequest
@@ -72,6 +72,9 @@ class _Seeder:
                 unit_code=UNIT_CODE,
                 channel=Channel.WEB,
             )
+            # Sent here, on its day: with Redis the receipt job would run later in the worker, on
+            # today's clock, after the request's later letters. (Inline, it is already sent: no-op.)
+            receipts.send_receipt(filed.request_id)
         self.numbers[name] = filed.tracking_number
         return filed.request
 

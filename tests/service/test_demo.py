@@ -143,3 +143,23 @@ def test_seeding_again_if_empty_adds_nothing(runner, app) -> None:
     again = runner.invoke(seed_demo_command, ["--if-empty"])
     assert again.exit_code == 0 and "not seeded" in again.output
     assert counts() == seeded
+
+
+def test_each_old_request_got_its_receipt_on_the_day_it_came(demo) -> None:
+    _receipts_on_their_days(demo)
+
+
+def test_with_redis_too_whose_worker_would_send_receipts_later_on_todays_clock(app_ctx, redis_server) -> None:
+    _receipts_on_their_days(seed_demo("City of Fairview"))
+
+
+def _receipts_on_their_days(demo: Demo) -> None:
+    from sunshine.letters.services import letters_for
+    from sunshine.timeutil import local_time
+
+    for name in ("partial", "denied", "closed", "overdue"):
+        request = _request(demo, name)
+        (receipt,) = [lt for lt in letters_for(records.CASE_TYPE, request.id) if lt.kind == "acknowledgement"]
+        on = local_time(receipt.created_at, "America/Chicago", date_only=True)
+        assert on == f"{request.custodian_received_on.day} {request.custodian_received_on:%b %Y}", name
+        assert request.receipt_sent_at is not None
