@@ -31,8 +31,9 @@ from sunshine.documents.storage import save_in_transaction, storage
 from sunshine.extensions import db
 from sunshine.jobs.queue import enqueue_after_commit
 from sunshine.records.models import RecordsRequest
-from sunshine.records.services import CASE_TYPE, RequestError, lock, notify_requester
+from sunshine.records.services import CASE_TYPE, RequestError, lock, notify_requester, released_day
 from sunshine.records.states import Status
+from sunshine.timeutil import utcnow
 from sunshine.units.models import PublicBody, Unit
 
 
@@ -63,7 +64,7 @@ def release(actor, request: RecordsRequest) -> Release:
     same = _released_before(request, {d.id for d in records})
     if same is not None:
         raise RequestError(
-            f"These records were already released on {same.released_at:%-d %B %Y} "
+            f"These records were already released on {released_day(request, same)} "
             f"({same.first_bates} to {same.last_bates}). Upload a new or corrected record to release more."
         )
     blockers = documents.release_blockers(CASE_TYPE, request.id)
@@ -169,6 +170,7 @@ def build(release_id: int) -> Release:
             return row
         stored = save_in_transaction(out.read_bytes())
     row.status, row.storage_key, row.sha256 = ReleaseStatus.READY, stored.key, stored.sha256
+    row.released_at = utcnow()  # when it went out, not when the build began
     row.page_count, row.first_bates, row.last_bates = result.page_count, result.first_bates, result.last_bates
     row.progress_done = row.progress_total = result.page_count
     for document in records:

@@ -289,6 +289,14 @@ def withdraw(actor, request: RecordsRequest, reason: str) -> None:
     db.session.commit()
 
 
+def released_day(request: RecordsRequest, row) -> str:
+    """The day a release (``documents.models.Release``) went out, at the request's body: "9 March 2026"."""
+    from sunshine.units.models import PublicBody
+
+    day = clocks.local_today(db.session.get(PublicBody, request.body_id), row.released_at)
+    return f"{day.day} {day:%B %Y}"
+
+
 def withdrawal_refusal(request: RecordsRequest) -> str | None:
     """Why ``request``, in a state it could otherwise be withdrawn from, cannot be; None when it can.
 
@@ -304,7 +312,7 @@ def withdrawal_refusal(request: RecordsRequest) -> str | None:
     released = [r for r in rows if r.status is ReleaseStatus.READY]
     if released:
         return (
-            f"Records were released to the requester on {released[0].released_at:%-d %B %Y}, so the "
+            f"Records were released to the requester on {released_day(request, released[0])}, so the "
             "request cannot be withdrawn. Close it when the work on it is done."
         )
     if any(r.status is ReleaseStatus.BUILDING for r in rows):

@@ -165,3 +165,19 @@ def test_a_granted_request_with_nothing_released_may_still_be_withdrawn(factorie
     assert Action.WITHDRAW in records.offered_actions(request)
     records.withdraw(None, request, "you no longer want the copies")
     assert request.status is Status.WITHDRAWN
+
+
+def test_a_release_is_dated_when_its_packet_went_out_on_the_bodys_calendar(factories) -> None:
+    """Asked for on Monday afternoon, built that evening: Tuesday in UTC, but Monday where it went out."""
+    request = factories.request().request
+    records.grant(None, request)
+    _receive(factories, request, pdf(["Dispatch log"]))
+    with time_machine.travel(datetime(2026, 3, 9, 19, 0, tzinfo=UTC), tick=False):
+        row = Release(case_type="records_request", case_id=request.id, status=ReleaseStatus.BUILDING)
+        db.session.add(row)
+        db.session.commit()  # the job that builds it has not run yet
+    with time_machine.travel(datetime(2026, 3, 10, 3, 30, tzinfo=UTC), tick=False):  # 10:30 PM Mon 9 Mar, CDT
+        release.build(row.id)
+        assert row.status is ReleaseStatus.READY and row.released_at == datetime(2026, 3, 10, 3, 30)
+        with pytest.raises(records.RequestError, match="released to the requester on 9 March 2026"):
+            records.withdraw(None, request, "No longer wanted")
