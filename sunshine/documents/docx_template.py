@@ -108,7 +108,8 @@ class Properties:
     """What a rendered document says about itself: its title, who it is from, when it was made.
 
     They replace the template's core properties whole, so none of the template's own
-    (its author's name, last editor, comments, keywords, revision count, dates) is kept.
+    (its author's name, last editor, comments, keywords, revision count, dates) is kept; its
+    extended and custom properties (company, manager, anything custom) are emptied.
     """
 
     title: str
@@ -121,6 +122,19 @@ _CP = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
 _DC = "http://purl.org/dc/elements/1.1/"
 _DCTERMS = "http://purl.org/dc/terms/"
 _XSI = "http://www.w3.org/2001/XMLSchema-instance"
+
+
+# The other document properties a template carries (Word's company, manager, template name and
+# statistics; anything custom), written back empty: a valid part, with nothing of the template's.
+_EMPTIED = {
+    RT.EXTENDED_PROPERTIES: b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    b'<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
+    b"<Application>Sunshine</Application></Properties>",
+    RT.CUSTOM_PROPERTIES: b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    b'<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" '
+    b'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"/>',
+}
+_PROPERTIES = {RT.CORE_PROPERTIES, *_EMPTIED}
 
 
 def _core_properties(properties: Properties) -> bytes:
@@ -165,8 +179,11 @@ def render(doc_bytes: bytes, values: Mapping[str, object], properties: Propertie
         filled[name] = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
     if missing:
         raise TemplateError(f"No value was given for {_listed(missing)}, which the template uses.")
-    if properties is not None and prepared.core is not None:
-        filled[prepared.core] = _core_properties(properties)
+    if properties is not None:
+        for reltype, name in prepared.properties.items():
+            filled[name] = (
+                _core_properties(properties) if reltype == RT.CORE_PROPERTIES else _EMPTIED[reltype]
+            )
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in prepared.members:
@@ -196,7 +213,7 @@ class _Prepared:
 
     members: list[tuple[str, bytes]]
     filled: dict[str, _Element]  # member name -> pristine XML root, copied for each rendering
-    core: str | None  # the member holding the core properties, if there is one
+    properties: dict[str, str]  # relationship type -> the member holding those document properties
 
 
 @lru_cache(maxsize=16)
@@ -218,15 +235,14 @@ def _prepare(template: _Template) -> _Prepared:
             if name is None:  # never write a letter with its placeholders left in
                 raise TemplateError(_NOT_DOCX)
             filled[name] = part.element if isinstance(part, XmlPart) else parse_xml(part.blob)
-    core = next(
-        (
-            by_lower_name.get(str(rel.target_part.partname).lstrip("/").lower())
-            for rel in document.part.package.rels.values()
-            if rel.reltype == RT.CORE_PROPERTIES and not rel.is_external
-        ),
-        None,
-    )
-    return _Prepared(members, filled, core)
+    properties = {
+        rel.reltype: name
+        for rel in document.part.package.rels.values()
+        if rel.reltype in _PROPERTIES
+        and not rel.is_external
+        and (name := by_lower_name.get(str(rel.target_part.partname).lstrip("/").lower())) is not None
+    }
+    return _Prepared(members, filled, properties)
 
 
 def _open(doc_bytes: bytes) -> Document:

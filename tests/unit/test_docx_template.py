@@ -542,3 +542,48 @@ def test_a_template_without_core_properties_renders_without_them() -> None:
     rendered = render(out.getvalue(), {"n": "7"}, Properties("T", "A", datetime(2026, 1, 1)))
     assert "docProps/core.xml" not in zipfile.ZipFile(io.BytesIO(rendered)).namelist()
     assert body_text(rendered) == ["Request 7"]
+
+
+def test_properties_also_empty_the_templates_company_manager_and_custom_properties() -> None:
+    custom = (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        b'<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" '
+        b'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
+        b'<property fmtid="{D5CDD505-2E9C-101B-9397-08002B2CF9AE}" pid="2" name="Case officer">'
+        b"<vt:lpwstr>Det. J. Smith, internal</vt:lpwstr></property></Properties>"
+    )
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(letter("Request {{ n }}"))) as source,
+        zipfile.ZipFile(out, "w") as target,
+    ):
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "docProps/app.xml":
+                data = data.replace(
+                    b"<Template>", b"<Company>Internal Affairs</Company><Manager>Lt. Doe</Manager><Template>"
+                )
+            elif item.filename == "_rels/.rels":
+                data = data.replace(
+                    b"</Relationships>",
+                    b'<Relationship Id="rIdCustom" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                    b'relationships/custom-properties" Target="docProps/custom.xml"/></Relationships>',
+                )
+            elif item.filename == "[Content_Types].xml":
+                data = data.replace(
+                    b"</Types>",
+                    b'<Override PartName="/docProps/custom.xml" ContentType="application/'
+                    b'vnd.openxmlformats-officedocument.custom-properties+xml"/></Types>',
+                )
+            target.writestr(item, data)
+        target.writestr("docProps/custom.xml", custom)
+    template = out.getvalue()
+    assert b"Internal Affairs" in zipfile.ZipFile(io.BytesIO(template)).read("docProps/app.xml")
+
+    rendered = render(template, {"n": "7"}, Properties("T", "A", datetime(2026, 1, 1)))
+    parts = zipfile.ZipFile(io.BytesIO(rendered))
+    everything = b"".join(parts.read(name) for name in parts.namelist())
+    assert b"Internal Affairs" not in everything and b"Lt. Doe" not in everything
+    assert b"Det. J. Smith" not in everything and b"Case officer" not in everything
+    assert body_text(rendered) == ["Request 7"]  # and Word still opens it: python-docx reads it back
+    assert reopen(rendered).core_properties.title == "T"
