@@ -121,6 +121,13 @@ def sync_citations_command() -> None:
     click.echo(f"Added {len(added)} shipped citation{'s' if len(added) != 1 else ''}: {', '.join(added)}.")
 
 
+def served_at(host: str, port: int) -> str:
+    """The address people reach ``flask serve --host host --port port`` at, for links in emails."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 - compared, not bound
+    shown = f"[{shown}]" if ":" in shown else shown  # an IPv6 address, as a URL writes it
+    return f"http://{shown}:{port}"
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=5000, type=int)
@@ -134,8 +141,7 @@ def serve_command(host: str, port: int) -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if not os.environ.get("PUBLIC_BASE_URL"):
         # Links in emails and letters then lead to this server, whatever port it was given.
-        shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 - compared, not bound
-        base = f"http://{shown}:{port}"
+        base = served_at(host, port)
         os.environ["PUBLIC_BASE_URL"] = app.config["PUBLIC_BASE_URL"] = base  # the worker started below too
         click.echo(f"Links in emails and letters lead to {base} (PUBLIC_BASE_URL sets the public address).")
     redis_url = app.config["REDIS_URL"]

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from sunshine.audit.services import record
 from sunshine.extensions import db
@@ -130,7 +131,13 @@ def add(actor, fields: CitationFields, *, actor_kind: str | None = None) -> Cita
         raise CitationError(f"Code: {cleaned.code} is already in the table; edit that citation instead.")
     entry = CitationEntry(**{**asdict(cleaned), "examples": list(cleaned.examples)}, retired=False)
     db.session.add(entry)
-    db.session.flush()
+    try:
+        db.session.flush()  # the unique code decides between two administrators adding it at once
+    except IntegrityError:
+        db.session.rollback()
+        raise CitationError(
+            f"Code: {cleaned.code} was added to the table a moment ago; edit that citation instead."
+        ) from None
     record(actor, "citation.added", entry, details={"after": _snapshot(entry)}, actor_kind=actor_kind)
     db.session.commit()
     return entry

@@ -171,6 +171,9 @@ def access_arrangements(request: RecordsRequest) -> str:
     notice = db.session.scalars(
         select(DelayNotice).where(DelayNotice.request_id == request.id).order_by(DelayNotice.id.desc())
     ).first()
+    body = db.session.get(PublicBody, request.body_id)
+    if notice is not None and notice.available_on < clocks.local_today(body):
+        notice = None  # its earliest date has passed: "from then at the earliest" would say nothing
     if request.preferred_format is PreferredFormat.INSPECT:
         if notice is not None:
             return (

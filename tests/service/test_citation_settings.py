@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import delete, inspect, select, text
+from sqlalchemy import delete, func, inspect, select, text
 
 from sunshine import create_app
 from sunshine.audit.models import AuditEvent
@@ -152,3 +152,16 @@ def test_an_unchecked_citation_cannot_be_cited_until_an_administrator_verifies_i
         None, request, partial=False, citations=["610.021(26)"], findings={}, withheld_description="All"
     )
     assert [c.code for c in db.session.scalars(select(DenialCitation))] == ["610.021(26)"]
+
+
+def test_two_administrators_adding_the_same_code_at_once_get_a_message_not_a_500(
+    app_ctx, monkeypatch
+) -> None:
+    """The second's check for the code ran before the first's row was committed."""
+    citation_settings.add(None, NEW)
+    monkeypatch.setattr(
+        citation_settings, "_by_code", lambda code: None
+    )  # as if it had looked a moment earlier
+    with pytest.raises(CitationError, match="was added to the table a moment ago"):
+        citation_settings.add(None, NEW)
+    assert db.session.scalar(select(func.count()).where(CitationEntry.code == NEW.code)) == 1

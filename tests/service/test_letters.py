@@ -327,6 +327,24 @@ def test_a_grant_after_a_delay_notice_gives_its_place_date_and_time(factories) -
     ) in _letter(request, "grant")
 
 
+def test_a_grant_after_the_delay_notices_date_has_passed_does_not_quote_it(factories) -> None:
+    with time_machine.travel(datetime(2026, 3, 3, 18, tzinfo=UTC), tick=False):
+        request = factories.request(preferred_format=PreferredFormat.INSPECT).request
+        workflow.delay(
+            None,
+            request,
+            explanation="Footage must be copied from the vendor's archive, which takes a week.",
+            available_on=date(2026, 3, 10),
+            available_at_time=time(9, 0),
+            place="Records counter, City Hall",
+        )
+    with time_machine.travel(datetime(2026, 3, 20, 18, tzinfo=UTC), tick=False):
+        records.grant(None, request)
+    text = _letter(request, "grant")
+    assert "at the earliest" not in text and "10 March" not in text
+    assert "we will tell you where and when you can inspect them" in text
+
+
 def test_a_partial_grant_letter_says_the_rest_is_made_available_as_asked(factories) -> None:
     request = factories.request(preferred_format=PreferredFormat.PAPER, delivery=Delivery.PICKUP).request
     records.decide_with_citations(

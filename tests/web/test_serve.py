@@ -108,3 +108,19 @@ def test_links_in_emails_lead_to_the_port_served_unless_the_public_address_is_se
 
         (receipt,) = db.session.scalars(db.select(OutboxMessage)).all()
         assert f"http://127.0.0.1:{port}/requests/{number}" in receipt.body
+
+
+@pytest.mark.parametrize(
+    ("host", "expected"),
+    [
+        ("127.0.0.1", "http://127.0.0.1:8080"),
+        ("0.0.0.0", "http://127.0.0.1:8080"),  # noqa: S104 - a host name given, not bound
+        ("::", "http://127.0.0.1:8080"),
+        ("::1", "http://[::1]:8080"),
+        ("records.example.gov", "http://records.example.gov:8080"),
+    ],
+)
+def test_the_address_links_lead_to_is_a_url_for_every_host(host: str, expected: str) -> None:
+    from sunshine.cli import served_at
+
+    assert served_at(host, 8080) == expected
