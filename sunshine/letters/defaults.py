@@ -64,7 +64,8 @@ GROUNDS = (
     "request (or sign in, if you made it with an account)."
 )
 
-# The fees of an estimate, one row per line, then their total.
+# The fees of an estimate, one row per line, then their total (with ``waiver_note``: that the requester
+# may ask for a fee waiver, or, when they already have, that the decision will be sent to them).
 FEE_TABLE = (
     ("Item", "Amount", "Basis"),
     ("{{ fees.description }}", "{{ fees.amount }}", "{{ fees.legal_basis }}"),
@@ -119,8 +120,7 @@ LETTERS: dict[str, LetterSpec] = {
         closing=(
             "How to pay: {{ payment_instructions }}",
             WITHDRAWAL_WARNING.format(what="payment"),
-            "You may ask for the fees to be waived or reduced if releasing the records is in the public "
-            "interest (RSMo 610.026).",
+            "{{ waiver_note }}",
         ),
         required=("tracking_number", "fee_total", "fees.amount", "fees.legal_basis", "window_due"),
     ),
@@ -137,8 +137,7 @@ LETTERS: dict[str, LetterSpec] = {
             "How to pay when the records are ready: {{ payment_instructions }}",
             "If you would rather narrow your request to lower the cost, tell us before the records are "
             "prepared.",
-            "You may ask for the fees to be waived or reduced if releasing the records is in the public "
-            "interest (RSMo 610.026).",
+            "{{ waiver_note }}",
         ),
         required=("tracking_number", "fee_total", "fees.amount", "fees.legal_basis"),
     ),

@@ -12,7 +12,7 @@ from sunshine.letters.services import generate
 from sunshine.links import external_url
 from sunshine.records.citation_settings import current_table
 from sunshine.records.fee_settings import payment_instructions
-from sunshine.records.models import DelayNotice, Delivery, PreferredFormat, RecordsRequest
+from sunshine.records.models import DelayNotice, Delivery, FeeEstimateRecord, PreferredFormat, RecordsRequest
 from sunshine.units.models import PublicBody
 
 EVENT_LETTERS = {
@@ -88,6 +88,7 @@ def values_for(request: RecordsRequest, event: str, context: dict[str, Any]) -> 
         values |= {
             "payment_instructions": payment_instructions(body),
             "fee_total": _money(estimate.total_cents),
+            "waiver_note": context["waiver_note"],
             "fees": [
                 {
                     "description": li["description"],
@@ -200,6 +201,27 @@ def access_arrangements(request: RecordsRequest) -> str:
 def clock_time(moment) -> str:
     """A time of day as letters, emails and pages write it, like 9:00 AM."""
     return f"{moment:%I:%M %p}".lstrip("0")
+
+
+WAIVER_ASKED = (
+    "You asked for the fees to be waived or reduced because releasing the records is in the public "
+    "interest. We will decide and write to you with the decision and its reason (RSMo 610.026)."
+)
+WAIVER_OFFERED = (
+    "You may ask for the fees to be waived or reduced if releasing the records is in the public interest "
+    "(RSMo 610.026)."
+)
+
+
+def waiver_note(request: RecordsRequest) -> str:
+    """What an estimate says of a fee waiver: that one may be asked for, or that the one asked for is
+    still to be decided (until a decision on any of the request's estimates has been sent)."""
+    decided = db.session.scalar(
+        select(FeeEstimateRecord.id)
+        .where(FeeEstimateRecord.request_id == request.id, FeeEstimateRecord.waiver_reason.is_not(None))
+        .limit(1)
+    )
+    return WAIVER_OFFERED if decided is not None or not request.fee_waiver_requested else WAIVER_ASKED
 
 
 def waiver_terms(estimate, percent: int, window, how_to_pay: str = "") -> dict[str, str]:

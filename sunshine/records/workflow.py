@@ -19,7 +19,7 @@ from sunshine.clocks import services as clocks
 from sunshine.clocks.policies import ClockKind, PauseReason
 from sunshine.extensions import db
 from sunshine.records import fee_settings, fees
-from sunshine.records.letters import waiver_terms
+from sunshine.records.letters import waiver_note, waiver_terms
 from sunshine.records.models import DelayNotice, FeeEstimateRecord, RecordsRequest, RequestMessage
 from sunshine.records.services import (
     CASE_TYPE,
@@ -145,6 +145,7 @@ def estimate_and_request_payment(actor, request: RecordsRequest, inputs: fees.Fe
         request,
         "payment_requested",
         estimate=row,
+        waiver_note=waiver_note(request),
         window=window,
         payment_instructions=fee_settings.payment_instructions(db.session.get(PublicBody, request.body_id)),
     )
@@ -196,6 +197,7 @@ def give_estimate(actor, request: RecordsRequest, inputs: fees.FeeInputs) -> Fee
         request,
         "fee_estimate",
         estimate=row,
+        waiver_note=waiver_note(request),
         payment_instructions=fee_settings.payment_instructions(db.session.get(PublicBody, request.body_id)),
     )
     db.session.commit()

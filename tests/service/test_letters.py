@@ -84,6 +84,36 @@ def test_clarification_and_payment_letters_carry_the_withdrawal_warning(factorie
     assert "waived or reduced" in payment
 
 
+def test_an_estimate_tells_a_requester_who_asked_for_a_waiver_that_it_will_be_decided(factories) -> None:
+    """Not "you may ask" to one who has: until a decision is sent, an estimate says the waiver asked for
+    will be decided, in the letter and in the email; after it, a new estimate says one may be asked for."""
+    with time_machine.travel(datetime(2026, 3, 3, 18, tzinfo=UTC), tick=False):
+        billed = factories.request(
+            fee_waiver_requested=True, public_interest_statement="A news story."
+        ).request
+        workflow.estimate_and_request_payment(None, billed, FeeInputs(standard_pages=30))
+        plain = factories.request().request
+        workflow.give_estimate(None, plain, FeeInputs(standard_pages=30))
+        asked = factories.request(fee_waiver_requested=True, public_interest_statement="A study.").request
+        workflow.give_estimate(None, asked, FeeInputs(standard_pages=30))
+        workflow.decide_waiver(None, asked, percent=0, reason="The records serve a private dispute.")
+        workflow.give_estimate(None, asked, FeeInputs(standard_pages=20))
+    letter = _letter(billed, "payment_request")
+    assert "You asked for the fees to be waived or reduced" in letter and "We will decide" in letter
+    assert "You may ask" not in letter
+    email = db.session.scalars(
+        select(OutboxMessage.body).where(OutboxMessage.kind == "request.payment_requested")
+    ).one()
+    assert "You asked for the fees to be waived or reduced" in email and "You may ask" not in email
+    assert "You may ask for the fees to be waived or reduced" in _letter(plain, "fee_estimate")
+
+    first, second = [
+        _text(lt) for lt in letters_for("records_request", asked.id) if lt.kind == "fee_estimate"
+    ]
+    assert "You asked for the fees to be waived" in first and "You may ask" not in first
+    assert "You may ask for the fees to be waived" in second and "You asked for" not in second
+
+
 def test_delay_letter_has_the_explanation_place_and_earliest_date_and_time(factories) -> None:
     with time_machine.travel(datetime(2026, 3, 3, 18, tzinfo=UTC), tick=False):
         request = factories.request().request
