@@ -64,8 +64,25 @@ def _citation(entry: CitationEntry) -> Citation:
 
 def current_table() -> CitationTable:
     """The citations as they stand now, retired ones included (``CitationTable.active`` leaves them out)."""
-    entries = list(db.session.scalars(select(CitationEntry)))
+    entries = list(db.session.scalars(select(CitationEntry).execution_options(populate_existing=True)))
     return CitationTable((_citation(e) for e in entries), retired=(e.code for e in entries if e.retired))
+
+
+def hold(codes: Iterable[str]) -> None:
+    """Keep the citations ``codes`` as they are until this transaction ends: for a denial citing them.
+
+    An administrator's change to one of them (``_locked``) waits for the denial to commit, and
+    then sees it; a denial that comes second waits for the change, and then checks its codes
+    against the table as changed. (PostgreSQL; SQLite has one writer at a time.)
+    """
+    held = select(CitationEntry.id).where(CitationEntry.code.in_(list(codes)))
+    db.session.execute(held.with_for_update(read=True))
+
+
+def _locked(entry: CitationEntry) -> CitationEntry:
+    """``entry`` read afresh under its row lock, so no denial citing it commits while it changes."""
+    locked = select(CitationEntry).where(CitationEntry.id == entry.id).with_for_update()
+    return db.session.execute(locked.execution_options(populate_existing=True)).scalar_one()
 
 
 def entries() -> list[CitationEntry]:
@@ -150,6 +167,7 @@ def edit(actor, entry: CitationEntry, fields: CitationFields) -> bool:
     records nothing). Raises CitationError (nothing saved).
     """
     cleaned = _cleaned(fields)
+    entry = _locked(entry)  # a denial citing it commits before this counts, or after this commits
     if cleaned.code != entry.code:
         cited = denials_citing(entry.code)
         if cited:
@@ -186,6 +204,7 @@ def set_retired(actor, entry: CitationEntry, retired: bool) -> bool:
     Denials that already cite a retired citation keep it and still show its name. Returns False
     when it already was so (and records nothing).
     """
+    entry = _locked(entry)  # a denial citing it at this moment commits first, or sees it retired
     if entry.retired == retired:
         return False
     entry.retired = retired

@@ -25,6 +25,7 @@ from sunshine.extensions import db
 from sunshine.links import external_url
 from sunshine.notifications.services import queue_email
 from sunshine.records.citation_settings import current_table
+from sunshine.records.citation_settings import hold as hold_citations
 from sunshine.records.citations import validate_denial
 from sunshine.records.models import (
     DenialCitation,
@@ -240,6 +241,7 @@ def decide_with_citations(
 
     action = Action.PARTIAL_GRANT if partial else Action.DENY
     next_status(lock(request).status, action)  # refused in this state: say so before the citations
+    hold_citations(citations)  # checked and cited as they stand: no administrator changes them meanwhile
     problems = validate_denial(citations, findings, table=current_table())
     problems += [
         f"The finding for {code} is {len(text.strip()):,} characters; keep each to {MAX_FINDING:,}."

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
-from contextlib import nullcontext
+import threading
+from contextlib import contextmanager, nullcontext
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,11 +17,13 @@ from sunshine import create_app
 from sunshine.audit.models import AuditEvent
 from sunshine.cli import sync_citations_command
 from sunshine.extensions import db
-from sunshine.records import citation_settings
+from sunshine.records import citation_settings, services
 from sunshine.records.citation_settings import CitationError, CitationFields
 from sunshine.records.citations import shipped_citations
-from sunshine.records.models import CitationEntry
-from tests.conftest import PG_ADMIN_URL, make_test_env, scratch_postgres_database
+from sunshine.records.models import CitationEntry, DenialCitation, RecordsRequest
+from sunshine.records.states import Status
+from tests.conftest import PG_ADMIN_URL, make_test_env, needs_postgresql, scratch_postgres_database
+from tests.factories import Factories
 
 NEW = CitationFields(
     code="43.509",
@@ -165,3 +169,124 @@ def test_two_administrators_adding_the_same_code_at_once_get_a_message_not_a_500
     with pytest.raises(CitationError, match="was added to the table a moment ago"):
         citation_settings.add(None, NEW)
     assert db.session.scalar(select(func.count()).where(CitationEntry.code == NEW.code)) == 1
+
+
+@contextmanager
+def _postgresql_app(tmp_path: Path):
+    """An app on a scratch PostgreSQL database of its own, migrated: row locks are PostgreSQL's
+    (SQLite has one writer at a time), so this runs in both passes of .ci/run on PostgreSQL."""
+    with scratch_postgres_database(PG_ADMIN_URL) as url:
+        app = create_app(env=make_test_env(tmp_path, url))
+        with app.app_context():
+            upgrade()
+            yield app
+            db.session.remove()
+            db.engine.dispose()
+
+
+def _in_thread(app, work, outcome: dict) -> threading.Thread:
+    """Run ``work()`` in its own thread and app context (so its own session and connection)."""
+
+    def run() -> None:
+        with app.app_context():
+            try:
+                outcome["value"] = work()
+            except Exception as exc:  # noqa: BLE001 - the test asserts on it
+                outcome["error"] = exc
+            finally:
+                db.session.remove()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+def _pausing(original, paused: threading.Event, go: threading.Event):
+    """``original``, which the first time it is called signals ``paused`` and waits for ``go``."""
+
+    def wrapper(*args, **kwargs):
+        result = original(*args, **kwargs)
+        if not paused.is_set():
+            paused.set()
+            assert go.wait(20)
+        return result
+
+    return wrapper
+
+
+def _a_citable_code() -> str:
+    return next(c.code for c in shipped_citations().all() if c.verified and not c.requires_written_finding)
+
+
+def _fields(entry: CitationEntry, **changes) -> CitationFields:
+    fields = CitationFields(**{name: getattr(entry, name) for name in CitationFields.__dataclass_fields__})
+    return replace(fields, examples=tuple(entry.examples), **changes)
+
+
+def _deny(request_id: int, code: str):
+    request = db.session.get(RecordsRequest, request_id)
+    return services.decide_with_citations(
+        None, request, partial=False, citations=[code], findings={}, withheld_description="All of it"
+    )
+
+
+@needs_postgresql
+def test_a_code_change_waits_for_a_denial_citing_it_then_refuses(tmp_path: Path, monkeypatch) -> None:
+    """Without the row locks the change counted the denials citing the code before the denial
+    committed, found none, and left that denial citing a code no longer in the table."""
+    with _postgresql_app(tmp_path) as app:
+        code = _a_citable_code()
+        request_id = Factories().request().request.id
+        paused, go = threading.Event(), threading.Event()
+        monkeypatch.setattr(services, "validate_denial", _pausing(services.validate_denial, paused, go))
+        denial, change = {}, {}
+        denying = _in_thread(app, lambda: _deny(request_id, code), denial)
+        assert paused.wait(20)  # the denial has checked its citation and not committed
+
+        def rename():
+            entry = db.session.scalar(select(CitationEntry).where(CitationEntry.code == code))
+            return citation_settings.edit(None, entry, _fields(entry, code=f"{code}-renamed"))
+
+        changing = _in_thread(app, rename, change)
+        changing.join(1.0)
+        assert changing.is_alive()  # waiting for the denial
+        go.set()
+        denying.join(20)
+        changing.join(20)
+        assert "error" not in denial
+        assert isinstance(change.get("error"), CitationError) and "1 denial already cites" in str(
+            change["error"]
+        )
+        db.session.remove()
+        cited = db.session.scalars(select(DenialCitation.code)).all()
+        assert cited == [code] and citation_settings.current_table().get(code) is not None
+
+
+@needs_postgresql
+def test_a_denial_waits_for_a_code_change_then_says_the_code_is_gone(tmp_path: Path, monkeypatch) -> None:
+    """Without the row locks the denial checked the old code, the change committed, and the denial
+    then cited a code no longer in the table."""
+    with _postgresql_app(tmp_path) as app:
+        code = _a_citable_code()
+        request_id = Factories().request().request.id
+        paused, go = threading.Event(), threading.Event()
+        monkeypatch.setattr(citation_settings, "record", _pausing(citation_settings.record, paused, go))
+        denial, change = {}, {}
+
+        def rename():
+            entry = db.session.scalar(select(CitationEntry).where(CitationEntry.code == code))
+            return citation_settings.edit(None, entry, _fields(entry, code=f"{code}-renamed"))
+
+        changing = _in_thread(app, rename, change)
+        assert paused.wait(20)  # the change is made and not committed
+        denying = _in_thread(app, lambda: _deny(request_id, code), denial)
+        denying.join(1.0)
+        assert denying.is_alive()  # waiting for the change
+        go.set()
+        changing.join(20)
+        denying.join(20)
+        assert change.get("value") is True
+        assert isinstance(denial.get("error"), services.RequestError) and code in str(denial["error"])
+        db.session.remove()
+        assert db.session.scalars(select(DenialCitation.code)).all() == []
+        assert db.session.get(RecordsRequest, request_id).status is Status.RECEIVED
