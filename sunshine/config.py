@@ -23,6 +23,9 @@ ENVIRONMENTS = ("development", "testing", "production")
 # digits; the packet code takes a prefix of at most 24 characters, and the release row keeps 30.
 MAX_BATES_PREFIX = 10
 BATES_PREFIX = re.compile(rf"[A-Za-z0-9-]{{1,{MAX_BATES_PREFIX}}}")
+FILES_PREFIX = re.compile(r"(?:(?!\.\.?/)[A-Za-z0-9._-]+/)*")  # folders in a bucket, each ending in a slash
+SERVER_SIDE_ENCRYPTION = ("", "AES256", "aws:kms")
+S3_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 
 
 class ConfigError(RuntimeError):
@@ -86,6 +89,27 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
             f"BATES_PREFIX must be 1 to {MAX_BATES_PREFIX} letters, digits or dashes, such as CITY-PD, "
             f"not {bates_prefix!r}: each request's tracking number follows it in every Bates number."
         )
+    files_prefix, files_sse = env.get("FILES_S3_PREFIX", ""), env.get("FILES_S3_SSE", "")
+    if not FILES_PREFIX.fullmatch(files_prefix):
+        raise ConfigError(
+            "FILES_S3_PREFIX must be letters, digits, dashes, dots or underscores ending in a slash, such "
+            f"as sunshine/, or empty, not {files_prefix!r}: every stored file's key starts with it."
+        )
+    if files_sse not in SERVER_SIDE_ENCRYPTION:
+        raise ConfigError(f"FILES_S3_SSE must be AES256, aws:kms or empty, not {files_sse!r}.")
+    bucket = env.get("FILES_S3_BUCKET") or None
+    if bucket is not None:
+        if not S3_BUCKET.fullmatch(bucket):
+            raise ConfigError(
+                f"FILES_S3_BUCKET must be a bucket name: 3 to 63 lowercase letters, digits, dots or dashes, "
+                f"not {bucket!r}."
+            )
+        try:
+            import boto3  # noqa: F401 - only checked for here, so a missing install stops the start
+        except ImportError:
+            raise ConfigError(
+                "FILES_S3_BUCKET needs the S3 client: install Sunshine with pip install 'sunshine[s3]'."
+            ) from None
     redis_url = env.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     default_db = f"sqlite:///{instance_path / 'sunshine.db'}"
     return {
@@ -155,5 +179,13 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         # Uploads larger than this are parsed and scanned by a job, not during the request.
         "DOCUMENT_INLINE_BYTES": int(env.get("DOCUMENT_INLINE_BYTES", 2 * 1024 * 1024)),
         "BATES_PREFIX": bates_prefix,
+        # Stored files: a folder (default instance/files), or an S3-compatible bucket when one is named,
+        # which every host behind a load balancer shares (credentials from the usual AWS variables).
+        "FILES_ROOT": env.get("FILES_ROOT"),
+        "FILES_S3_BUCKET": bucket,
+        "FILES_S3_ENDPOINT_URL": env.get("FILES_S3_ENDPOINT_URL"),
+        "FILES_S3_REGION": env.get("FILES_S3_REGION"),
+        "FILES_S3_PREFIX": files_prefix,
+        "FILES_S3_SSE": files_sse,
         "PUBLIC_BODY_NAME": env.get("PUBLIC_BODY_NAME", "City of Fairview"),
     }

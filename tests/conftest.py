@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -207,6 +209,59 @@ def smtp_server(app: Flask) -> Iterator[list]:
     finally:
         app.config.update(saved)
         controller.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """An S3 API server on loopback, in this process (moto's), for the S3-compatible file store.
+
+    A fake by need: the real S3-compatible servers (MinIO, Ceph, Garage) are not packaged where
+    this suite installs from, and boto3 talks to this one over HTTP exactly as to them.
+    """
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    saved = {name: os.environ.get(name) for name in S3_CREDENTIALS}
+    os.environ.update(S3_CREDENTIALS)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        server.stop()
+
+
+S3_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "sunshine-test", "AWS_SECRET_ACCESS_KEY": "sunshine-test-secret"}
+
+
+@pytest.fixture
+def s3_files(app: Flask, s3_endpoint: str) -> Iterator[Any]:
+    """The app's files in a new bucket on ``s3_endpoint`` for one test; yields a boto3 client to look."""
+    import boto3
+
+    bucket = f"sunshine-{uuid.uuid4().hex[:12]}"
+    client = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1")
+    client.create_bucket(Bucket=bucket)
+    keys = ("FILES_S3_BUCKET", "FILES_S3_ENDPOINT_URL", "FILES_S3_REGION", "FILES_S3_PREFIX", "FILES_S3_SSE")
+    saved = {key: app.config.get(key) for key in keys}
+    app.config.update(
+        FILES_S3_BUCKET=bucket,
+        FILES_S3_ENDPOINT_URL=s3_endpoint,
+        FILES_S3_REGION="us-east-1",
+        FILES_S3_PREFIX="sunshine/",
+        FILES_S3_SSE="AES256",
+    )
+    app.extensions.pop("sunshine.s3_client", None)
+    try:
+        yield SimpleNamespace(client=client, bucket=bucket)
+    finally:
+        app.config.update(saved)
+        app.extensions.pop("sunshine.s3_client", None)
 
 
 # Case ids whose requester window lapsed, as seen by the test case type's handler.
