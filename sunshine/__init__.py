@@ -141,6 +141,7 @@ def _register_cli(app: Flask) -> None:
         citations_cli,
         create_api_token_command,
         create_staff_command,
+        files_cli,
         revoke_api_token_command,
         seed_demo_command,
         serve_command,
@@ -150,6 +151,7 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(audit_cli)
     app.cli.add_command(deadlines_cli)
     app.cli.add_command(citations_cli)
+    app.cli.add_command(files_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_staff_command)
     app.cli.add_command(create_api_token_command)

@@ -1,4 +1,5 @@
-"""Command-line tools: demo data, staff accounts, the citations table, and the one-command local server."""
+"""Command-line tools: demo data, staff accounts, the citations table, the file store check, and the
+one-command local server."""
 
 from __future__ import annotations
 
@@ -119,6 +120,33 @@ def sync_citations_command() -> None:
         click.echo("The citations table already has every shipped citation; nothing added.")
         return
     click.echo(f"Added {len(added)} shipped citation{'s' if len(added) != 1 else ''}: {', '.join(added)}.")
+
+
+files_cli = AppGroup("files", help="Where stored files live: the folder, or the S3-compatible bucket.")
+
+
+@files_cli.command("check")
+def check_files_command() -> None:
+    """Save a small file in the configured store, read it back and delete it: the settings work."""
+    from sunshine.documents.storage import S3Storage, storage
+
+    store = storage()
+    where = (
+        f"the bucket {store.bucket}" + (f" under {store.prefix}" if store.prefix else "")
+        if isinstance(store, S3Storage)
+        else f"the folder {store.root}"
+    )
+    probe = b"Sunshine file store check\n"
+    try:
+        saved = store.save(probe)
+        with store.open(saved.key) as handle:
+            back = handle.read()
+        store.delete(saved.key)
+    except OSError as exc:
+        raise click.ClickException(f"Files cannot be stored in {where}: {exc}") from exc
+    if back != probe:
+        raise click.ClickException(f"A file stored in {where} came back changed: check the store.")
+    click.echo(f"Files are stored in {where}: a file was saved, read back whole and deleted.")
 
 
 def served_at(host: str, port: int) -> str:

@@ -13,6 +13,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from sunshine import create_app
+from sunshine.cli import check_files_command
 from sunshine.config import ConfigError, load_config
 from sunshine.documents.storage import SPOOL_BYTES, S3Storage, StorageError, save_in_transaction, storage
 from sunshine.extensions import db
@@ -161,3 +162,18 @@ def test_files_root_is_where_local_files_go(tmp_path: Path) -> None:
     with app.app_context():
         saved = storage().save(b"here")
     assert (tmp_path / "f" / saved.key).read_bytes() == b"here"
+
+
+def test_files_check_says_where_files_go_and_that_they_come_back(app, runner, s3_files) -> None:
+    result = runner.invoke(check_files_command)
+    assert result.exit_code == 0, result.output
+    assert f"Files are stored in the bucket {s3_files.bucket} under sunshine/" in result.output
+    assert s3_files.client.list_objects_v2(Bucket=s3_files.bucket).get("KeyCount") == 0  # cleaned up
+
+
+def test_files_check_names_the_store_that_does_not_work(app, runner, s3_files) -> None:
+    app.config["FILES_S3_BUCKET"] = "no-such-bucket-here"
+    result = runner.invoke(check_files_command)
+    assert result.exit_code == 1
+    assert "Files cannot be stored in the bucket no-such-bucket-here under sunshine/" in result.output
+    assert "NoSuchBucket" in result.output
