@@ -142,6 +142,7 @@ def _register_cli(app: Flask) -> None:
         create_api_token_command,
         create_staff_command,
         files_cli,
+        keys_cli,
         revoke_api_token_command,
         seed_demo_command,
         serve_command,
@@ -152,6 +153,7 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(deadlines_cli)
     app.cli.add_command(citations_cli)
     app.cli.add_command(files_cli)
+    app.cli.add_command(keys_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_staff_command)
     app.cli.add_command(create_api_token_command)

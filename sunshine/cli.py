@@ -1,5 +1,5 @@
-"""Command-line tools: demo data, staff accounts, the citations table, the file store check, and the
-one-command local server."""
+"""Command-line tools: demo data, staff accounts, the citations table, the file store check, key
+rotation, and the one-command local server."""
 
 from __future__ import annotations
 
@@ -147,6 +147,57 @@ def check_files_command() -> None:
     if back != probe:
         raise click.ClickException(f"A file stored in {where} came back changed: check the store.")
     click.echo(f"Files are stored in {where}: a file was saved, read back whole and deleted.")
+
+
+keys_cli = AppGroup("keys", help="The data encryption keys: moving stored values to the newest one.")
+
+
+def _unreadable(report) -> None:
+    """Name the values no configured key opens (a few), and fail."""
+    shown = ", ".join(f"{table}.{column} row {row_id}" for table, column, row_id in report.unreadable[:10])
+    more = f" and {len(report.unreadable) - 10:,} more" if len(report.unreadable) > 10 else ""
+    raise click.ClickException(
+        f"{len(report.unreadable):,} stored value{'s' if len(report.unreadable) != 1 else ''} cannot be "
+        f"opened with any key in DATA_ENCRYPTION_KEYS: {shown}{more}. Put back the key they were "
+        "encrypted with."
+    )
+
+
+@keys_cli.command("check")
+def check_keys_command() -> None:
+    """Say whether any stored value still needs a key other than the newest; exit 1 if so."""
+    from sunshine.keyrotation import check
+
+    report = check()
+    click.echo(
+        f"{report.current:,} stored values are under the newest key; {report.older:,} under an older one."
+    )
+    if report.unreadable:
+        _unreadable(report)
+    if report.older:
+        raise click.ClickException(
+            "Run flask keys rotate before taking any older key out of DATA_ENCRYPTION_KEYS."
+        )
+    click.echo(
+        "No value needs an older key: the keys after the first in DATA_ENCRYPTION_KEYS can be removed."
+    )
+
+
+@keys_cli.command("rotate")
+def rotate_keys_command() -> None:
+    """Re-encrypt under the newest key every stored value an older key encrypted."""
+    from sunshine.keyrotation import rotate
+
+    report = rotate(None, actor_kind="cli")
+    click.echo(
+        f"Re-encrypted {report.rotated:,} stored values under the newest key; "
+        f"{report.current:,} already were."
+    )
+    if report.changed_meanwhile:
+        click.echo(f"{report.changed_meanwhile:,} were rewritten by the app meanwhile, under the newest key.")
+    if report.unreadable:
+        _unreadable(report)
+    click.echo("Run flask keys check to confirm before removing an older key.")
 
 
 def served_at(host: str, port: int) -> str:

@@ -24,6 +24,7 @@ class FieldCipher:
         if not keys or not all(keys):
             raise ValueError("At least one data encryption key is required")
         self._fernet = MultiFernet([Fernet(key.encode()) for key in keys])
+        self._newest = Fernet(keys[0].encode())
         self._index_key = index_key.encode()
 
     def encrypt(self, value: str) -> str:
@@ -37,8 +38,21 @@ class FieldCipher:
             raise ValueError("Stored value cannot be decrypted with the configured keys") from exc
 
     def rotate(self, token: str) -> str:
-        """Re-encrypt ``token`` under the newest key."""
-        return self._fernet.rotate(token.encode()).decode()
+        """Re-encrypt ``token`` under the newest key, keeping when it was first encrypted.
+
+        Raises ValueError when no configured key opens it."""
+        try:
+            return self._fernet.rotate(token.encode()).decode()
+        except InvalidToken as exc:
+            raise ValueError("Stored value cannot be decrypted with the configured keys") from exc
+
+    def under_newest_key(self, token: str) -> bool:
+        """Whether ``token`` was encrypted with the newest key (the first configured)."""
+        try:
+            self._newest.decrypt(token.encode())
+        except InvalidToken:
+            return False
+        return True
 
     def blind_index(self, value: str) -> str:
         """Keyed hash of a normalised value, stable across key rotation."""

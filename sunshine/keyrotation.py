@@ -1,0 +1,115 @@
+"""Retiring a data encryption key: every encrypted value in the database moved to the newest key.
+
+``DATA_ENCRYPTION_KEYS`` lists Fernet keys newest first: the first encrypts, every one
+decrypts. To retire a key: put a new key first and restart; run ``flask keys rotate``, which
+re-encrypts every stored value the newest key cannot open; run ``flask keys check``, which
+says whether any value still needs an older key; only then drop the old key from the list.
+
+The app keeps running meanwhile. Each value is replaced only if it is still the one read
+(compare and set), so a value written meanwhile, already under the newest key, is never
+overwritten with an older one. Each batch commits on its own, so a rotation stopped half-way
+is simply run again. Values no configured key opens are counted and named by table, column
+and row, never changed. The blind-index key (``DATA_INDEX_KEY``) is not rotated here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import Column, Table, Text, column, select, table, update
+
+from sunshine.audit.services import record
+from sunshine.crypto import EncryptedText, cipher
+from sunshine.extensions import db
+
+BATCH = 500
+
+
+@dataclass
+class KeyReport:
+    """What a check or a rotation found, over every encrypted column."""
+
+    current: int = 0  # values under the newest key already
+    older: int = 0  # values under an older key (left so by a check; re-encrypted by a rotation)
+    rotated: int = 0  # values a rotation re-encrypted
+    changed_meanwhile: int = 0  # values written by the app between the read and the rotation's write
+    unreadable: list[tuple[str, str, int]] = field(default_factory=list)  # table, column, row id
+
+    @property
+    def needs_older_keys(self) -> bool:
+        return self.older > self.rotated + self.changed_meanwhile or bool(self.unreadable)
+
+
+def encrypted_columns() -> list[tuple[Table, list[Column]]]:
+    """Every table with encrypted columns, and those columns, in the models' metadata."""
+    found = []
+    for model_table in db.metadata.sorted_tables:
+        columns = [c for c in model_table.columns if isinstance(c.type, EncryptedText)]
+        if columns:
+            if [c.name for c in model_table.primary_key.columns] != ["id"]:
+                raise RuntimeError(f"{model_table.name}: encrypted columns need a single id key to rotate")
+            found.append((model_table, columns))
+    return found
+
+
+def check() -> KeyReport:
+    """Count the values under the newest key, under older ones, and those no key opens; writes nothing."""
+    return _walk(rotate=False)
+
+
+def rotate(actor=None, *, actor_kind: str | None = None) -> KeyReport:
+    """Re-encrypt under the newest key every value an older key encrypted; commits batch by batch."""
+    report = _walk(rotate=True)
+    record(
+        actor,
+        "keys.rotated",
+        object_type="data_encryption_keys",
+        details={
+            "rotated": report.rotated,
+            "already_current": report.current,
+            "changed_meanwhile": report.changed_meanwhile,
+            "unreadable": len(report.unreadable),
+        },
+        actor_kind=actor_kind,
+    )
+    db.session.commit()
+    return report
+
+
+def _walk(*, rotate: bool) -> KeyReport:
+    report, fields = KeyReport(), cipher()
+    for model_table, columns in encrypted_columns():
+        for encrypted in columns:
+            # The raw stored text, not the decrypted value the model's column type gives.
+            raw = table(model_table.name, column("id"), column(encrypted.name, Text))
+            stored, last = raw.c[encrypted.name], 0
+            while True:
+                rows = db.session.execute(
+                    select(raw.c.id, stored)
+                    .where(raw.c.id > last, stored.is_not(None))
+                    .order_by(raw.c.id)
+                    .limit(BATCH)
+                ).all()
+                if not rows:
+                    break
+                for row_id, token in rows:
+                    if fields.under_newest_key(token):
+                        report.current += 1
+                        continue
+                    try:
+                        renewed = fields.rotate(token)
+                    except ValueError:
+                        report.unreadable.append((model_table.name, encrypted.name, row_id))
+                        continue
+                    report.older += 1
+                    if rotate:
+                        swapped = db.session.execute(
+                            update(raw).where(raw.c.id == row_id, stored == token).values({stored: renewed})
+                        )
+                        if swapped.rowcount == 1:
+                            report.rotated += 1
+                        else:
+                            report.changed_meanwhile += 1
+                db.session.commit()
+                last = rows[-1][0]
+    return report
