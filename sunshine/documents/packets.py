@@ -29,6 +29,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import inch
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Table, TableStyle
 
 from sunshine.documents.bates import copy_page, placement, stamps
@@ -280,8 +281,13 @@ def _draw_cover(
     for source, count in zip(sources, counts, strict=True):
         rows.append([source.title, source.originating_unit, str(count), span(number, count)])
         number += count
+    # A Bates number is never broken across lines: its column widens to the longest, the record's narrows.
+    body = styles["BodyText"]
+    bates = max(1.8, (stringWidth(options.label(number), body.fontName, body.fontSize) + 14) / inch)
     story += [text("Records enclosed", "Heading2")]
-    story += [table(["Record", "Originating unit", "Pages", "Bates numbers"], rows, [2.4, 1.7, 0.6, 1.8])]
+    story += [
+        table(["Record", "Originating unit", "Pages", "Bates numbers"], rows, [4.2 - bates, 1.7, 0.6, bates])
+    ]
     if cover.enclosed:
         extra = [[r.title, r.originating_unit, str(r.pages or "")] for r in cover.enclosed]
         story += [text("Also released, outside this file", "Heading2")]

@@ -9,6 +9,7 @@ from flask_login import current_user
 from sunshine.audit.queries import case_history
 from sunshine.clocks import services as clocks
 from sunshine.clocks.policies import ClockKind
+from sunshine.documents.models import ReleaseStatus
 from sunshine.documents.scanner import finding_label
 from sunshine.extensions import db, limiter
 from sunshine.forms import BrowserForm
@@ -16,8 +17,9 @@ from sunshine.letters.services import letters_for
 from sunshine.records import forms, grounds, services, workflow
 from sunshine.records.citation_settings import current_table
 from sunshine.records.fee_settings import payment_instructions
-from sunshine.records.letters import clock_time
+from sunshine.records.letters import access_arrangements, clock_time
 from sunshine.records.models import Channel
+from sunshine.records.states import Status
 from sunshine.records.web import (
     PUBLIC_ACTIONS,
     bp,
@@ -134,6 +136,11 @@ def _status_page(record) -> str:
     history = [e for e in case_history("records_request", record.id) if e.action in PUBLIC_ACTIONS]
     messages = [m for m in record.messages if not m.internal]
     open_clocks = clocks.open_clocks_for_case(services.CASE_TYPE, record.id)
+    releases = _releases(record)
+    # Granted, nothing out yet: how the records will come, as the grant letter said it.
+    waiting = record.status in (Status.GRANTED, Status.PARTIALLY_GRANTED) and not any(
+        r.status is ReleaseStatus.READY for r in releases
+    )
     return render_template(
         "records/status.html",
         request_=record,
@@ -147,7 +154,8 @@ def _status_page(record) -> str:
         history=history,
         messages=messages,
         grounds_form=BrowserForm(),
-        releases=_releases(record),
+        releases=releases,
+        next_step=access_arrangements(record) if waiting else None,
         answer_form=forms.AnswerForm(),
         message_form=forms.MessageForm(),
         letters=letters_for(services.CASE_TYPE, record.id),

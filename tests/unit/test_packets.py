@@ -333,3 +333,13 @@ def test_building_a_1000_page_packet_keeps_memory_bounded(tmp_path: Path) -> Non
     figures = json.loads(child.stdout.decode().splitlines()[-1])
     assert figures["pages"] == 1001 == len(PdfReader(tmp_path / "out.pdf").pages)
     assert figures["peak_mib"] < 300, figures  # measured about 100 MiB, most of it imports
+
+
+@pytest.mark.parametrize("prefix", ["SUN-2026-000006-", "ABCDEFGHIJKLMNOPQRSTUVWX"])
+def test_cover_prints_each_bates_number_on_one_line(tmp_path: Path, prefix: str) -> None:
+    options = PacketOptions(bates_prefix=prefix, digits=10)
+    build_packet(make_cover(), [make_source(tmp_path, 3, "A")], tmp_path / "p.pdf", options)
+    cover = PdfReader(tmp_path / "p.pdf").pages[0].extract_text()
+    # The summary line, the table's rows and the page's own stamp: each number whole, never wrapped.
+    counts = {options.label(1): 3, options.label(2): 1, options.label(4): 2}
+    assert {label: cover.count(label) for label in counts} == counts

@@ -452,3 +452,18 @@ def test_an_estimate_without_prepayment_may_follow_a_delay_notice(walk) -> None:
     )
     walk.act("request_payment", {"prepay": "when_ready", "standard_pages": "40"})
     assert walk.request.status is Status.DELAYED and "How to pay when the records are ready" in walk.status()
+
+
+def test_a_granted_request_says_on_its_status_page_how_the_records_will_come_until_they_do(walk) -> None:
+    walk.act("grant")
+    waiting = html.unescape(walk.status())
+    assert "What happens next" in waiting
+    assert "download from your status page: they will be there once they are ready" in waiting
+    walk.act(
+        "documents",
+        {"file": (io.BytesIO(pdf(["Dispatch log"])), "log.pdf"), "originating_unit_id": walk.request.unit_id},
+        content_type="multipart/form-data",
+    )
+    walk.custodian.submit(f"{walk.case}/release", page=walk.case, follow_redirects=True)
+    released = walk.status()
+    assert "Released records" in released and "What happens next" not in released
