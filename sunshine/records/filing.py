@@ -280,6 +280,14 @@ def intake_problems(intake: Intake) -> list[tuple[str, str]]:
         found.append(("description", "Describe the records you are asking for."))
     if intake.date_from and intake.date_to and intake.date_from > intake.date_to:
         found.append(("date_to", "The start of the date range is after its end."))
+    elif intake.date_from and intake.date_from > utcnow().date() + timedelta(days=1):  # a day for time zones
+        found.append(
+            (
+                "date_from",
+                f"The date range starts on {intake.date_from:%-d %B %Y}, which has not come yet, so no "
+                "record from it exists: check the year.",
+            )
+        )
     if intake.delivery is Delivery.EMAIL and not _trimmed(intake.contact_email):
         found.append(
             ("contact_email", "Give an email address, or choose another way to receive the records.")

@@ -235,6 +235,7 @@ def test_description_and_contact_are_encrypted_at_rest(factories) -> None:
     [
         ({"description": "  "}, "Describe the records"),
         ({"date_from": date(2026, 5, 2), "date_to": date(2026, 5, 1)}, "start of the date range is after"),
+        ({"date_from": date(2099, 1, 5)}, "starts on 5 January 2099, which has not come yet"),
         ({"delivery": Delivery.MAIL}, "postal address"),
         ({"fee_waiver_requested": True}, "public interest"),
     ],

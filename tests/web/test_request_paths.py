@@ -270,6 +270,8 @@ def test_clarification_then_withdrawal_when_no_answer_comes(walk) -> None:
     assert "clarification asked for was not received" in withdrawn
     assert "not received within the time allowed" in walk.email("withdrawn")
     assert set(walk.clocks().values()) == {Outcome.WITHDRAWN}
+    # The status page says why, as the letter does.
+    assert "Withdrawn: the clarification asked for was not received within the time allowed" in walk.status()
 
 
 def test_a_clarification_answer_reaches_the_case_page_and_the_custodian(walk) -> None:
