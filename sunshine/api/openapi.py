@@ -15,7 +15,7 @@ from sunshine.api.schemas import (
     StaffRequestIn,
     StaffRequestList,
 )
-from sunshine.records.services import TRACKING_NUMBER
+from sunshine.records.access import TRACKING_NUMBER
 
 TRACKING_PATTERN = f"^{TRACKING_NUMBER.pattern}$"
 TRACKING_PARAMETER = {

@@ -21,7 +21,7 @@ from sunshine.clocks.policies import ClockKind, Outcome
 from sunshine.clocks.queries import Cursor
 from sunshine.extensions import csrf, db, limiter
 from sunshine.ids import as_id
-from sunshine.records import filing, services
+from sunshine.records import access, filing, services
 from sunshine.records.citation_settings import current_table
 from sunshine.records.models import Channel, RecordsRequest
 from sunshine.records.states import Status
@@ -122,8 +122,8 @@ def _created(filed: filing.Filed, location: str):
 
 @bp.route("/requests/<tracking_number>")
 def get_request(tracking_number: str):
-    record = services.find(tracking_number)
-    if not services.readable_by(record, None, _bearer()):
+    record = access.find(tracking_number)
+    if not access.readable_by(record, None, _bearer()):
         return _fail(404, "No request with that number opens with that token.")
     clock = services.response_clock(record)
     open_clock = clock if clock is not None and clock.outcome is Outcome.OPEN else None
@@ -171,7 +171,7 @@ def staff_request(tracking_number: str):
     user, refused = _staff_user()
     if refused:
         return refused
-    record = services.find(tracking_number)
+    record = access.find(tracking_number)
     if record is None or record.unit_id not in units_where(user, Permission.WORK_RECORDS_QUEUE):
         return _fail(404, "No request with that number in your units.")
     services.record_staff_view(user, record)  # it holds the requester's personal data

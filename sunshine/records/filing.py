@@ -32,9 +32,10 @@ from sunshine.clocks.models import Clock, ClockPolicySetting, ClosureDay
 from sunshine.clocks.policies import DEFAULT_POLICIES, ClockKind, ClockPolicy, with_overrides
 from sunshine.extensions import db
 from sunshine.jobs.queue import nudge_after_commit
+from sunshine.records.access import hash_token
 from sunshine.records.models import Channel, Delivery, PreferredFormat, RecordsRequest, TrackingCounter
 from sunshine.records.receipts import RECEIPTS_JOB
-from sunshine.records.services import CASE_TYPE, RequestError, hash_token
+from sunshine.records.services import CASE_TYPE, RequestError
 from sunshine.records.states import Status
 from sunshine.timeutil import utcnow
 from sunshine.units.models import Department, PublicBody, Unit

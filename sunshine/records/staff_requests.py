@@ -11,7 +11,7 @@ from sunshine.clocks.models import Clock
 from sunshine.clocks.policies import ClockKind, Outcome
 from sunshine.extensions import db
 from sunshine.ids import as_id
-from sunshine.records import filing, forms, services
+from sunshine.records import access, filing, forms, services
 from sunshine.records.models import Channel, RecordsRequest
 from sunshine.records.states import Status
 from sunshine.records.web import (
@@ -44,10 +44,10 @@ def staff_list():
     number = _tidy_number(request.args.get("number") or "")
     status = request.args.get("status", "open")
     code, number_error = 200, None
-    if number and not services.TRACKING_NUMBER.fullmatch(number):
+    if number and not access.TRACKING_NUMBER.fullmatch(number):
         number_error, code = "Tracking numbers look like 2026-000123: the year, a hyphen and six digits.", 400
     elif number:
-        found = services.find(number)
+        found = access.find(number)
         if found is not None and found.unit_id in units:
             return redirect(url_for("records.case", request_id=found.id))
         number_error, code = f"No request numbered {number} is in your units.", 404

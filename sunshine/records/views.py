@@ -14,7 +14,7 @@ from sunshine.documents.scanner import finding_label
 from sunshine.extensions import db, limiter
 from sunshine.forms import BrowserForm
 from sunshine.letters.services import letters_for
-from sunshine.records import forms, grounds, services, workflow
+from sunshine.records import access, forms, grounds, services, workflow
 from sunshine.records.citation_settings import current_table
 from sunshine.records.fee_settings import payment_instructions
 from sunshine.records.letters import access_arrangements, clock_time
@@ -74,7 +74,7 @@ def filed(tracking_number: str):
     held = take_link("just_filed", tracking_number)
     if held is None:
         return redirect(url_for("records.status", tracking_number=tracking_number))
-    record = services.find(tracking_number)
+    record = access.find(tracking_number)
     _remember(record)  # this browser filed it: a reload, or the way back later, opens the status page
     link = url_for("records.status", tracking_number=tracking_number, token=held[0], _external=True)
     return render_template(
@@ -84,7 +84,7 @@ def filed(tracking_number: str):
 
 @bp.route("/requests/<tracking_number>")
 def status(tracking_number: str):
-    record = services.find(tracking_number)
+    record = access.find(tracking_number)
     if not _may_read(record, request.args.get("token")):
         abort(404, NOT_OPENED)  # the same answer whether it does not exist or is not yours
     return _status_page(record)
@@ -108,7 +108,7 @@ def _may_read(record, token: str | None) -> bool:
     """The owner, the holder of the secret link, or a browser that opened it in this session."""
     if record is None:
         return False
-    if services.readable_by(record, current_user, token):
+    if access.readable_by(record, current_user, token):
         if token:
             _remember(record)
         return True
@@ -145,7 +145,7 @@ def _status_page(record) -> str:
         "records/status.html",
         request_=record,
         tz=body.timezone,
-        link_replaceable=services.link_replaceable_by_requester(record),
+        link_replaceable=access.link_replaceable_by_requester(record),
         FORMATS={c.value: c.label for c in forms.FORMATS},
         DELIVERIES={c.value: c.label.lower() for c in forms.DELIVERIES},
         citation_names={c.code: c.short_name for c in current_table().all()},  # retired too
@@ -183,7 +183,7 @@ def _requester_post(tracking_number: str, form: BrowserForm, perform, done: str)
 
     Done: back to the status page. Refused: the status page again with the reason, and a 400.
     """
-    record = services.find(tracking_number)
+    record = access.find(tracking_number)
     if not _may_read(record, request.form.get("token")):
         abort(404)
     if not form.validate_on_submit():
@@ -255,19 +255,19 @@ def new_link(tracking_number: str):
     """Replace the secret status link (POST), then show the new one, once (GET)."""
     if request.method == "GET":
         held = take_link("new_link", tracking_number)
-        record = services.find(tracking_number)
+        record = access.find(tracking_number)
         if held is None or record is None:
             return redirect(url_for("records.status", tracking_number=tracking_number))
         link = url_for("records.status", tracking_number=tracking_number, token=held[0], _external=True)
         back = url_for("records.status", tracking_number=tracking_number)
         return render_template("records/new_link.html", request_=record, link=link, back=back, staff=False)
-    record = services.find(tracking_number)
+    record = access.find(tracking_number)
     if not _may_read(record, request.form.get("token")):
         abort(404)
     if not BrowserForm().validate_on_submit():
         flash("The form expired; try again.", "error")
         return _status_page(record), 400
-    if not services.link_replaceable_by_requester(record):
+    if not access.link_replaceable_by_requester(record):
         flash("Ask the custodian of records for a new link to this request.", "error")
         return _status_page(record), 400
     token = services.replace_access_token(current_user if current_user.is_authenticated else None, record)
@@ -286,7 +286,7 @@ def my_requests():
 
 @bp.route("/requests/<tracking_number>/letters/<int:letter_id>")
 def requester_letter(tracking_number: str, letter_id: int):
-    record = services.find(tracking_number)
+    record = access.find(tracking_number)
     if not _may_read(record, request.args.get("token")):
         abort(404)
     return send_letter(record, letter_id)
@@ -294,7 +294,7 @@ def requester_letter(tracking_number: str, letter_id: int):
 
 @bp.route("/requests/<tracking_number>/releases/<int:release_id>")
 def download_release(tracking_number: str, release_id: int):
-    record = services.find(tracking_number)
+    record = access.find(tracking_number)
     if not _may_read(record, request.args.get("token")):
         abort(404)
     return send_release(record, release_id)

@@ -135,9 +135,9 @@ def test_staff_token_reads_one_request_with_its_personal_data_and_the_read_is_au
 
 
 def services_find(filed: dict):
-    from sunshine.records import services
+    from sunshine.records import access
 
-    return services.find(filed["tracking_number"])
+    return access.find(filed["tracking_number"])
 
 
 def test_api_tokens_are_for_staff_and_stored_only_as_hashes(factories) -> None:

@@ -14,8 +14,8 @@ from sunshine.demo import Demo, seed_demo
 from sunshine.documents.models import Release, ReleaseStatus
 from sunshine.extensions import db
 from sunshine.notifications.models import OutboxMessage
+from sunshine.records import access, workflow
 from sunshine.records import services as records
-from sunshine.records import workflow
 from sunshine.records.citations import load_citations
 from sunshine.records.models import Channel, Delivery, RecordsRequest
 from sunshine.records.states import Status
@@ -27,7 +27,7 @@ def demo(app_ctx) -> Demo:
 
 
 def _request(demo: Demo, name: str) -> RecordsRequest:
-    return records.find(demo.requests[name])
+    return access.find(demo.requests[name])
 
 
 def _clock(request: RecordsRequest, kind: ClockKind = ClockKind.SUNSHINE_RESPONSE):

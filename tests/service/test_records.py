@@ -17,7 +17,7 @@ from sunshine.clocks.policies import ClockKind, Outcome
 from sunshine.extensions import db
 from sunshine.letters.services import letters_for
 from sunshine.notifications.models import OutboxMessage
-from sunshine.records import filing, grounds, workflow
+from sunshine.records import access, filing, grounds, workflow
 from sunshine.records import services as records
 from sunshine.records.fees import FeeInputs
 from sunshine.records.models import Channel, Delivery, RecordsRequest
@@ -191,7 +191,7 @@ def test_every_field_of_a_filing_reads_back_as_given(factories) -> None:
     )
     assert request.first_received_at == arrived and request.fee_waiver_requested is True
     assert request.requester_id is None and request.contact_phone == "+1 573 555 0100"
-    assert request.access_token_hash == records.hash_token(filed.access_token)
+    assert request.access_token_hash == access.hash_token(filed.access_token)
     clock = records.response_clock(request)
     assert (clock.case_id, clock.label, clock.started_on, clock.due_on) == (
         request.id,
@@ -252,11 +252,11 @@ def test_only_the_owner_or_the_secret_link_can_read_a_request(factories) -> None
     owner = factories.user()
     other = factories.user()
     filed = factories.request(owner)
-    assert records.readable_by(filed.request, owner, None)
-    assert records.readable_by(filed.request, None, filed.access_token)
-    assert not records.readable_by(filed.request, other, None)
-    assert not records.readable_by(filed.request, None, altered(filed.access_token))
-    assert not records.readable_by(filed.request, None, None)
+    assert access.readable_by(filed.request, owner, None)
+    assert access.readable_by(filed.request, None, filed.access_token)
+    assert not access.readable_by(filed.request, other, None)
+    assert not access.readable_by(filed.request, None, altered(filed.access_token))
+    assert not access.readable_by(filed.request, None, None)
 
 
 def test_granting_meets_the_response_clock_or_misses_it_when_late(factories) -> None:

@@ -509,10 +509,11 @@ def test_a_nul_character_is_refused_with_a_message_not_a_server_error(client, fa
 
 
 def test_the_key_in_later_emails_opens_only_its_own_request(client, factories) -> None:
+    from sunshine.records import access
     from sunshine.records import services as records
 
     first, second = factories.request(), factories.request()
-    key = records.status_key(first.request)
+    key = access.status_key(first.request)
     assert client.get(f"/requests/{first.tracking_number}?token={key}").status_code == 200
     assert client.get(f"/requests/{second.tracking_number}?token={key}").status_code == 404
     stranger = client.application.test_client()  # a browser that never opened it

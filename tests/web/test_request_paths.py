@@ -26,7 +26,7 @@ from sunshine.clocks.models import Clock
 from sunshine.clocks.policies import ClockKind, Outcome
 from sunshine.extensions import db
 from sunshine.notifications.models import OutboxMessage
-from sunshine.records import services
+from sunshine.records import access, services
 from sunshine.records.models import FeeEstimateRecord, RecordsRequest
 from sunshine.records.states import Status
 from tests.factories import PASSWORD
@@ -49,7 +49,7 @@ class Walk:
     @property
     def request(self) -> RecordsRequest:
         db.session.expire_all()
-        return services.find(self.tracking_number)
+        return access.find(self.tracking_number)
 
     @property
     def case(self) -> str:
