@@ -14,6 +14,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from werkzeug.serving import run_simple
 
 from sunshine.accounts import services as accounts
@@ -128,22 +129,23 @@ files_cli = AppGroup("files", help="Where stored files live: the folder, or the 
 @files_cli.command("check")
 def check_files_command() -> None:
     """Save a small file in the configured store, read it back and delete it: the settings work."""
-    from sunshine.documents.storage import S3Storage, storage
+    from sunshine.documents.storage import storage, where_files_are
 
-    store = storage()
-    where = (
-        f"the bucket {store.bucket}" + (f" under {store.prefix}" if store.prefix else "")
-        if isinstance(store, S3Storage)
-        else f"the folder {store.root}"
-    )
-    probe = b"Sunshine file store check\n"
+    where = where_files_are()
+    probe, saved = b"Sunshine file store check\n", None
     try:
+        store = storage()
         saved = store.save(probe)
         with store.open(saved.key) as handle:
             back = handle.read()
-        store.delete(saved.key)
-    except OSError as exc:
+    except (OSError, ValueError) as exc:  # ValueError: boto3 refusing a setting it cannot use
         raise click.ClickException(f"Files cannot be stored in {where}: {exc}") from exc
+    finally:
+        if saved is not None:
+            try:
+                store.delete(saved.key)
+            except OSError as exc:
+                click.echo(f"The check's file {saved.key} could not be deleted: {exc}", err=True)
     if back != probe:
         raise click.ClickException(f"A file stored in {where} came back changed: check the store.")
     click.echo(f"Files are stored in {where}: a file was saved, read back whole and deleted.")
@@ -154,10 +156,11 @@ keys_cli = AppGroup("keys", help="The data encryption keys: moving stored values
 
 def _unreadable(report) -> None:
     """Name the values no configured key opens (a few), and fail."""
-    shown = ", ".join(f"{table}.{column} row {row_id}" for table, column, row_id in report.unreadable[:10])
-    more = f" and {len(report.unreadable) - 10:,} more" if len(report.unreadable) > 10 else ""
+    shown = ", ".join(f"{table}.{column} row {row_id}" for table, column, row_id in report.unreadable)
+    more = report.unreadable_count - len(report.unreadable)
+    more = f" and {more:,} more" if more else ""
     raise click.ClickException(
-        f"{len(report.unreadable):,} stored value{'s' if len(report.unreadable) != 1 else ''} cannot be "
+        f"{report.unreadable_count:,} stored value{'s' if report.unreadable_count != 1 else ''} cannot be "
         f"opened with any key in DATA_ENCRYPTION_KEYS: {shown}{more}. Put back the key they were "
         "encrypted with."
     )
@@ -172,7 +175,7 @@ def check_keys_command() -> None:
     click.echo(
         f"{report.current:,} stored values are under the newest key; {report.older:,} under an older one."
     )
-    if report.unreadable:
+    if report.unreadable_count:
         _unreadable(report)
     if report.older:
         raise click.ClickException(
@@ -188,14 +191,21 @@ def rotate_keys_command() -> None:
     """Re-encrypt under the newest key every stored value an older key encrypted."""
     from sunshine.keyrotation import rotate
 
-    report = rotate(None, actor_kind="cli")
+    try:
+        report = rotate(None, actor_kind="cli")
+    except OperationalError as exc:  # a deadlock or a lost connection: what was done is committed
+        raise click.ClickException(
+            f"The rotation stopped: {exc.orig}. What it re-encrypted so far is saved; run it again to go on."
+        ) from exc
     click.echo(
         f"Re-encrypted {report.rotated:,} stored values under the newest key; "
         f"{report.current:,} already were."
     )
     if report.changed_meanwhile:
-        click.echo(f"{report.changed_meanwhile:,} were rewritten by the app meanwhile, under the newest key.")
-    if report.unreadable:
+        click.echo(
+            f"{report.changed_meanwhile:,} were rewritten by the app meanwhile and left as it wrote them."
+        )
+    if report.unreadable_count:
         _unreadable(report)
     click.echo("Run flask keys check to confirm before removing an older key.")
 

@@ -13,6 +13,7 @@ import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
 
@@ -26,6 +27,7 @@ BATES_PREFIX = re.compile(rf"[A-Za-z0-9-]{{1,{MAX_BATES_PREFIX}}}")
 FILES_PREFIX = re.compile(r"(?:(?!\.\.?/)[A-Za-z0-9._-]+/)*")  # folders in a bucket, each ending in a slash
 SERVER_SIDE_ENCRYPTION = ("", "AES256", "aws:kms")
 S3_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+S3_REGION = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 
 
 class ConfigError(RuntimeError):
@@ -108,8 +110,20 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
             import boto3  # noqa: F401 - only checked for here, so a missing install stops the start
         except ImportError:
             raise ConfigError(
-                "FILES_S3_BUCKET needs the S3 client: install Sunshine with pip install 'sunshine[s3]'."
+                "FILES_S3_BUCKET needs the S3 client: install it with pip install '.[s3]' in Sunshine's "
+                "folder."
             ) from None
+    endpoint = env.get("FILES_S3_ENDPOINT_URL") or None
+    if endpoint is not None:
+        parts = urlsplit(endpoint)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):
+            raise ConfigError(
+                "FILES_S3_ENDPOINT_URL must be the store's address with its scheme, such as "
+                f"https://minio.example.org:9000, not {endpoint!r}."
+            )
+    region = env.get("FILES_S3_REGION") or None
+    if region is not None and not S3_REGION.fullmatch(region):
+        raise ConfigError(f"FILES_S3_REGION must be a region name such as us-east-2, not {region!r}.")
     redis_url = env.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     default_db = f"sqlite:///{instance_path / 'sunshine.db'}"
     return {
@@ -183,8 +197,8 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         # which every host behind a load balancer shares (credentials from the usual AWS variables).
         "FILES_ROOT": env.get("FILES_ROOT"),
         "FILES_S3_BUCKET": bucket,
-        "FILES_S3_ENDPOINT_URL": env.get("FILES_S3_ENDPOINT_URL"),
-        "FILES_S3_REGION": env.get("FILES_S3_REGION"),
+        "FILES_S3_ENDPOINT_URL": endpoint,
+        "FILES_S3_REGION": region,
         "FILES_S3_PREFIX": files_prefix,
         "FILES_S3_SSE": files_sse,
         "PUBLIC_BODY_NAME": env.get("PUBLIC_BODY_NAME", "City of Fairview"),

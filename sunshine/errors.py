@@ -8,6 +8,8 @@ from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from sunshine.documents.storage import StorageError
+
 log = logging.getLogger(__name__)
 
 MESSAGES = {
@@ -39,6 +41,10 @@ def _render(status: int, message: str, title: str, headers: list[tuple[str, str]
     return response
 
 
+FILE_STORE_DOWN = (
+    "Files cannot be stored or fetched just now: the file store is not answering. Nothing was saved; "
+    "please try again in a few minutes."
+)
 NUL_REFUSED = (
     "A field holds a NUL character (code 0), which no text here can store. Remove it and send again."
 )
@@ -77,6 +83,15 @@ def register_error_handlers(app: Flask) -> None:
         # Keep what the exception says in headers: Allow on a 405, Retry-After on a 429.
         headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
         return _render(status, message, exc.name, headers)
+
+    @app.errorhandler(StorageError)
+    def file_store_down(exc: StorageError):
+        """The file store (an S3-compatible bucket, or the disk) failed: try again later, not a bug."""
+        log.error("File store failed on %s %s: %s", request.method, request.path, exc)
+        from sunshine.extensions import db
+
+        db.session.rollback()
+        return _render(503, FILE_STORE_DOWN, "Service Unavailable", [("Retry-After", "60")])
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

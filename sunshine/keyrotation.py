@@ -22,7 +22,8 @@ from sunshine.audit.services import record
 from sunshine.crypto import EncryptedText, cipher
 from sunshine.extensions import db
 
-BATCH = 500
+BATCH = 100  # rows per transaction: few rows locked at once, each batch kept when the next fails
+NAMED = 20  # unreadable values named in a report; the rest are counted
 
 
 @dataclass
@@ -33,11 +34,13 @@ class KeyReport:
     older: int = 0  # values under an older key (left so by a check; re-encrypted by a rotation)
     rotated: int = 0  # values a rotation re-encrypted
     changed_meanwhile: int = 0  # values written by the app between the read and the rotation's write
-    unreadable: list[tuple[str, str, int]] = field(default_factory=list)  # table, column, row id
+    unreadable_count: int = 0  # values no configured key opens
+    unreadable: list[tuple[str, str, int]] = field(default_factory=list)  # the first NAMED: table, column, id
 
-    @property
-    def needs_older_keys(self) -> bool:
-        return self.older > self.rotated + self.changed_meanwhile or bool(self.unreadable)
+    def cannot_open(self, table_name: str, column_name: str, row_id: int) -> None:
+        self.unreadable_count += 1
+        if len(self.unreadable) < NAMED:
+            self.unreadable.append((table_name, column_name, row_id))
 
 
 def encrypted_columns() -> list[tuple[Table, list[Column]]]:
@@ -58,20 +61,22 @@ def check() -> KeyReport:
 
 
 def rotate(actor=None, *, actor_kind: str | None = None) -> KeyReport:
-    """Re-encrypt under the newest key every value an older key encrypted; commits batch by batch."""
+    """Re-encrypt under the newest key every value an older key encrypted; commits batch by batch.
+
+    The start is on the audit log before the first batch commits, so a rotation that stops
+    part-way (its batches kept) is on the record too; the end records what it did.
+    """
+    where = {"object_type": "data_encryption_keys", "actor_kind": actor_kind}
+    record(actor, "keys.rotation_started", **where)
+    db.session.commit()
     report = _walk(rotate=True)
-    record(
-        actor,
-        "keys.rotated",
-        object_type="data_encryption_keys",
-        details={
-            "rotated": report.rotated,
-            "already_current": report.current,
-            "changed_meanwhile": report.changed_meanwhile,
-            "unreadable": len(report.unreadable),
-        },
-        actor_kind=actor_kind,
-    )
+    details = {
+        "rotated": report.rotated,
+        "already_current": report.current,
+        "changed_meanwhile": report.changed_meanwhile,
+        "unreadable": report.unreadable_count,
+    }
+    record(actor, "keys.rotated", details=details, **where)
     db.session.commit()
     return report
 
@@ -79,37 +84,42 @@ def rotate(actor=None, *, actor_kind: str | None = None) -> KeyReport:
 def _walk(*, rotate: bool) -> KeyReport:
     report, fields = KeyReport(), cipher()
     for model_table, columns in encrypted_columns():
-        for encrypted in columns:
-            # The raw stored text, not the decrypted value the model's column type gives.
-            raw = table(model_table.name, column("id"), column(encrypted.name, Text))
-            stored, last = raw.c[encrypted.name], 0
-            while True:
-                rows = db.session.execute(
-                    select(raw.c.id, stored)
-                    .where(raw.c.id > last, stored.is_not(None))
-                    .order_by(raw.c.id)
-                    .limit(BATCH)
-                ).all()
-                if not rows:
-                    break
-                for row_id, token in rows:
-                    if fields.under_newest_key(token):
-                        report.current += 1
-                        continue
-                    try:
-                        renewed = fields.rotate(token)
-                    except ValueError:
-                        report.unreadable.append((model_table.name, encrypted.name, row_id))
-                        continue
-                    report.older += 1
-                    if rotate:
-                        swapped = db.session.execute(
-                            update(raw).where(raw.c.id == row_id, stored == token).values({stored: renewed})
-                        )
-                        if swapped.rowcount == 1:
-                            report.rotated += 1
-                        else:
-                            report.changed_meanwhile += 1
-                db.session.commit()
-                last = rows[-1][0]
+        # The raw stored text, not the decrypted value the models' column type gives.
+        raw = table(model_table.name, column("id"), *(column(c.name, Text) for c in columns))
+        stored = [raw.c[c.name] for c in columns]
+        last = 0
+        while True:
+            rows = db.session.execute(
+                select(raw.c.id, *stored).where(raw.c.id > last).order_by(raw.c.id).limit(BATCH)
+            ).all()
+            if not rows:
+                break
+            for row_id, *tokens in rows:
+                for value, token in zip(stored, tokens, strict=True):
+                    if token is not None:
+                        _one(report, fields, raw, value, row_id, token, rotate=rotate)
+            db.session.commit()
+            last = rows[-1][0]
     return report
+
+
+def _one(report: KeyReport, fields, raw, value, row_id: int, token: str, *, rotate: bool) -> None:
+    """Count one stored value, and with ``rotate`` re-encrypt it if it is still as read."""
+    if fields.under_newest_key(token):
+        report.current += 1
+        return
+    try:
+        renewed = fields.rotate(token)
+    except ValueError:
+        report.cannot_open(raw.name, value.name, row_id)
+        return
+    report.older += 1
+    if not rotate:
+        return
+    swapped = db.session.execute(
+        update(raw).where(raw.c.id == row_id, value == token).values({value: renewed})
+    )
+    if swapped.rowcount == 1:
+        report.rotated += 1
+    else:
+        report.changed_meanwhile += 1

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import os
 import re
 import secrets
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
@@ -91,13 +93,28 @@ def _checked(key: str) -> str:
 SPOOL_BYTES = 8 * 1024 * 1024
 
 
+def _s3_failures() -> tuple[type[BaseException], ...]:
+    """What boto3 raises when the store cannot be reached or refuses: botocore's errors, and
+    s3transfer's (a download whose retries ran out), which are not botocore's."""
+    try:
+        from boto3.exceptions import Boto3Error
+        from botocore.exceptions import BotoCoreError, ClientError
+        from s3transfer.exceptions import RetriesExceededError, S3DownloadFailedError
+    except ImportError:  # no S3 client installed: S3Storage is never made then
+        return ()
+    return (BotoCoreError, ClientError, Boto3Error, RetriesExceededError, S3DownloadFailedError)
+
+
+_FAILURES = _s3_failures()
+
+
 class S3Storage:
     """Objects in an S3-compatible bucket: key ``<prefix>ab/cdef...``, the same keys as ``LocalStorage``.
 
     ``client`` is a boto3 S3 client. With ``server_side_encryption`` (``AES256`` or ``aws:kms``)
-    every object is written encrypted by the store. An object opened is copied into a
-    seekable temporary file first, so a download's length is known and a slow reader never
-    holds a connection to the store.
+    every object is written encrypted by the store (with the store's default key for
+    ``aws:kms``). An object opened is copied into a seekable temporary file first, so its
+    length is known (``size``) and a slow reader never holds a connection to the store.
     """
 
     def __init__(self, client, bucket: str, prefix: str = "", server_side_encryption: str = "") -> None:
@@ -108,8 +125,6 @@ class S3Storage:
         return self.prefix + _checked(key)
 
     def save(self, data: bytes) -> StoredFile:
-        from botocore.exceptions import BotoCoreError, ClientError
-
         key = _new_key()
         extra = {"ServerSideEncryption": self.server_side_encryption} if self.server_side_encryption else {}
         try:
@@ -122,12 +137,12 @@ class S3Storage:
                 ContentMD5=base64.b64encode(hashlib.md5(data, usedforsecurity=False).digest()).decode(),
                 **extra,
             )
-        except (BotoCoreError, ClientError) as exc:
+        except _FAILURES as exc:
             raise StorageError(f"The file store did not take the file: {exc}") from exc
         return StoredFile(key, hashlib.sha256(data).hexdigest(), len(data))
 
     def open(self, key: str) -> BinaryIO:
-        from botocore.exceptions import BotoCoreError, ClientError
+        from botocore.exceptions import ClientError
 
         copy = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - the caller closes it
         try:
@@ -137,26 +152,29 @@ class S3Storage:
             if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey"):
                 raise FileNotFoundError(f"No stored file {key}") from exc
             raise StorageError(f"The file store did not give the file: {exc}") from exc
-        except BotoCoreError as exc:
+        except _FAILURES as exc:
             copy.close()
             raise StorageError(f"The file store did not give the file: {exc}") from exc
         copy.seek(0)
         return copy  # type: ignore[return-value]
 
     def delete(self, key: str) -> None:
-        from botocore.exceptions import BotoCoreError, ClientError
-
         try:  # deleting an object that is not there succeeds, as unlink(missing_ok=True) does
             self.client.delete_object(Bucket=self.bucket, Key=self._object(key))
-        except (BotoCoreError, ClientError) as exc:
+        except _FAILURES as exc:
             raise StorageError(f"The file store did not delete the file: {exc}") from exc
 
 
 _CLIENTS = "sunshine.s3_client"
+_MAKING_CLIENT = threading.Lock()
 
 
 def _s3_client(config):
-    """One boto3 client per app (boto3 clients are thread-safe); credentials from the usual AWS chain."""
+    """A boto3 client for the configured store; credentials from the usual AWS chain.
+
+    Made from a session of its own: boto3's shared default session is not safe to make
+    clients from in several threads at once (clients themselves are).
+    """
     import boto3
     from botocore.config import Config
 
@@ -167,7 +185,7 @@ def _s3_client(config):
         request_checksum_calculation="when_required",
         response_checksum_validation="when_supported",
     )
-    return boto3.client(
+    return boto3.session.Session().client(
         "s3",
         endpoint_url=config.get("FILES_S3_ENDPOINT_URL") or None,
         region_name=config.get("FILES_S3_REGION") or None,
@@ -183,15 +201,36 @@ def storage() -> Storage:
         # One client per process: a job worker's forked child must not share its parent's connections.
         clients = current_app.extensions.setdefault(_CLIENTS, {})
         if os.getpid() not in clients:
-            clients[os.getpid()] = _s3_client(config)
+            with _MAKING_CLIENT:  # the first requests of a threaded server arrive together
+                if os.getpid() not in clients:
+                    clients[os.getpid()] = _s3_client(config)
         return S3Storage(
             clients[os.getpid()],
             config["FILES_S3_BUCKET"],
             config.get("FILES_S3_PREFIX") or "",
             config.get("FILES_S3_SSE") or "",
         )
-    root = Path(config.get("FILES_ROOT") or Path(current_app.instance_path) / "files")
-    return LocalStorage(root)
+    return LocalStorage(_files_root())
+
+
+def _files_root() -> Path:
+    return Path(current_app.config.get("FILES_ROOT") or Path(current_app.instance_path) / "files")
+
+
+def where_files_are() -> str:
+    """The configured store in words, for messages: "the bucket records under sunshine/"."""
+    config = current_app.config
+    if config.get("FILES_S3_BUCKET"):
+        prefix = config.get("FILES_S3_PREFIX")
+        return f"the bucket {config['FILES_S3_BUCKET']}" + (f" under {prefix}" if prefix else "")
+    return f"the folder {_files_root()}"
+
+
+def size(handle: BinaryIO) -> int:
+    """The length of an opened stored file, which is left at its start."""
+    end = handle.seek(0, io.SEEK_END)
+    handle.seek(0)
+    return end
 
 
 # ---- files that belong to a transaction's rows ------------------------------------------------

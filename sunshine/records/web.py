@@ -117,9 +117,8 @@ def send_release(record: RecordsRequest, release_id: int):
         abort(404)
     if row.status is not ReleaseStatus.READY:  # still being built, or failed: no file to give
         abort(404)
-    return send_file(
+    return _sent(
         storage().open(row.storage_key),
-        as_attachment=True,
         mimetype="application/pdf",
         download_name=f"{record.tracking_number}-records-{row.id}.pdf",
     )
@@ -132,12 +131,22 @@ def send_letter(record: RecordsRequest, letter_id: int):
     letter = db.session.get(Letter, letter_id)
     if letter is None or letter.case_type != services.CASE_TYPE or letter.case_id != record.id:
         abort(404)
-    return send_file(
+    return _sent(
         storage().open(letter.storage_key),
-        as_attachment=True,
         download_name=f"{record.tracking_number}-{letter.kind}.docx",
         mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     )
+
+
+def _sent(handle, **how):
+    """A stored file opened as a download, with its length, so a browser shows the progress."""
+    from sunshine.documents.storage import size
+
+    length = size(handle)
+    response = send_file(handle, as_attachment=True, **how)
+    if response.status_code == 200:  # the whole file (never a part or a not-modified)
+        response.content_length = length
+    return response
 
 
 # How long a new link waits in the session for the page that shows it: long enough for a slow

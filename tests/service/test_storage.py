@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import re
@@ -78,12 +79,44 @@ def test_a_file_saved_for_a_transaction_that_rolls_back_is_deleted(store) -> Non
         storage().open(dropped.key)
 
 
-def test_objects_go_under_the_prefix_encrypted_by_the_store(app_ctx, s3_files) -> None:
-    saved = storage().save(b"personal data")
-    head = s3_files.client.head_object(Bucket=s3_files.bucket, Key=f"sunshine/{saved.key}")
-    assert head["ServerSideEncryption"] == "AES256" and head["ContentLength"] == len(b"personal data")
+def test_objects_go_under_the_prefix_asking_the_store_to_encrypt_them_and_check_them(
+    app_ctx, s3_files
+) -> None:
+    """What goes over the wire is checked, not what the server says back: moto echoes any encryption
+    setting and accepts any Content-MD5, where a real store would refuse a body that arrived damaged."""
+    store, sent = storage(), []
+    store.client.meta.events.register("before-send.s3.PutObject", lambda request, **_: sent.append(request))
+    data = b"personal data"
+    saved = store.save(data)
+    [put] = sent
+    assert put.headers["x-amz-server-side-encryption"] == b"AES256"
+    assert put.headers["Content-MD5"] == base64.b64encode(hashlib.md5(data).digest())  # noqa: S324
+    assert put.url.endswith(f"/{s3_files.bucket}/sunshine/{saved.key}")
     listed = s3_files.client.list_objects_v2(Bucket=s3_files.bucket)["Contents"]
     assert [item["Key"] for item in listed] == [f"sunshine/{saved.key}"]
+
+
+def test_a_file_store_that_fails_during_a_request_is_a_503_with_a_message_not_a_500(
+    client, factories, s3_files, app
+) -> None:
+    filed = factories.request()
+    records.grant(None, filed.request)  # writes the grant letter into the bucket
+    letter = db.session.scalars(select(Letter)).first()
+    from tests.conftest import free_port
+
+    app.config["FILES_S3_ENDPOINT_URL"] = f"http://127.0.0.1:{free_port()}"  # as if the store went away
+    app.extensions.pop("sunshine.s3_client", None)
+    response = client.get(f"/requests/{filed.tracking_number}/letters/{letter.id}?token={filed.access_token}")
+    assert response.status_code == 503 and response.headers["Retry-After"] == "60"
+    assert "the file store is not answering" in response.get_data(as_text=True)
+
+
+def test_a_download_says_its_length(client, factories, s3_files) -> None:
+    filed = factories.request()
+    records.grant(None, filed.request)
+    letter = db.session.scalars(select(Letter)).first()
+    response = client.get(f"/requests/{filed.tracking_number}/letters/{letter.id}?token={filed.access_token}")
+    assert response.status_code == 200 and response.content_length == len(response.data) > 1000
 
 
 def test_a_store_that_cannot_be_reached_fails_as_a_disk_does_with_a_message(app_ctx, s3_files) -> None:
@@ -142,6 +175,10 @@ def _keys(s3_files) -> set[str]:
         ("FILES_S3_PREFIX", "no-slash", "ending in a slash"),
         ("FILES_S3_PREFIX", "../up/", "ending in a slash"),
         ("FILES_S3_SSE", "rot13", "AES256, aws:kms or empty"),
+        ("FILES_S3_ENDPOINT_URL", "minio.local:9000", "with its scheme"),
+        ("FILES_S3_ENDPOINT_URL", "ftp://minio.local", "with its scheme"),
+        ("FILES_S3_ENDPOINT_URL", "https://minio.local/bucket", "with its scheme"),
+        ("FILES_S3_REGION", "US East", "must be a region name"),
     ],
 )
 def test_a_file_store_setting_that_cannot_work_stops_the_start(
