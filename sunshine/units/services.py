@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import re
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from sunshine.audit.services import record
@@ -60,6 +64,74 @@ def unit_by_code(code: str) -> Unit | None:
         .where(Unit.code == code.upper())
         .options(joinedload(Unit.department).joinedload(Department.body))
     )
+
+
+UNIT_CODE = re.compile(r"[A-Z0-9][A-Z0-9-]{1,29}")
+BODY_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{1,59}")
+MAX_NAME = 200
+
+
+class UnitError(ValueError):
+    """A body, department or unit that cannot be made as given; the message says what to change."""
+
+
+def _name(text: str, what: str) -> str:
+    name = " ".join((text or "").split())
+    if not name:
+        raise UnitError(f"Give the {what}'s name.")
+    if len(name) > MAX_NAME:
+        raise UnitError(f"Keep the {what}'s name to {MAX_NAME} characters.")
+    return name
+
+
+def add_body(actor, name: str, slug: str, timezone: str = "America/Chicago") -> PublicBody:
+    """A new public body, checked: its name and short name (slug) unused, its time zone real.
+
+    Not committed.
+    """
+    name, slug = _name(name, "public body"), (slug or "").strip().lower()
+    if not BODY_SLUG.fullmatch(slug):
+        raise UnitError("The short name is 2 to 60 lowercase letters, digits or dashes, such as fairview.")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UnitError(f"{timezone!r} is not a time zone; give one such as America/Chicago.") from None
+    taken = select(PublicBody.id).where((PublicBody.name == name) | (PublicBody.slug == slug))
+    if db.session.scalar(taken) is not None:
+        raise UnitError(f"There is already a public body called {name} or with the short name {slug}.")
+    return create_body(actor, name, slug, timezone)
+
+
+def add_department(actor, body: PublicBody, name: str) -> Department:
+    """A new department of ``body``, its name unused there. Not committed."""
+    name = _name(name, "department")
+    taken = select(Department.id).where(
+        Department.body_id == body.id, func.lower(Department.name) == name.lower()
+    )
+    if db.session.scalar(taken) is not None:
+        raise UnitError(f"{body.name} already has a department called {name}.")
+    return create_department(actor, body, name)
+
+
+def add_unit(actor, department: Department, name: str, code: str, email: str | None = None) -> Unit:
+    """A new unit of ``department``, its code unused anywhere (codes route cases). Not committed."""
+    name, code = _name(name, "unit"), (code or "").strip().upper()
+    if not UNIT_CODE.fullmatch(code):
+        raise UnitError("The code is 2 to 30 letters, digits or dashes, such as RECORDS or PATROL.")
+    if unit_by_code(code) is not None:
+        raise UnitError(f"The code {code} is already used by another unit; choose another.")
+    email = (email or "").strip() or None
+    if email is not None:
+        try:
+            email = validate_email(email, check_deliverability=False).normalized
+        except EmailNotValidError:
+            raise UnitError(
+                "Give the unit's email address like records@example.gov, or leave it blank."
+            ) from None
+    taken = select(Unit.id).where(Unit.department_id == department.id, func.lower(Unit.name) == name.lower())
+    if db.session.scalar(taken) is not None:
+        raise UnitError(f"{department.name} already has a unit called {name}.")
+    return create_unit(actor, department, name, code, email)
 
 
 def create_body(actor, name: str, slug: str, timezone: str = "America/Chicago") -> PublicBody:
