@@ -146,6 +146,7 @@ def _register_cli(app: Flask) -> None:
         revoke_api_token_command,
         seed_demo_command,
         serve_command,
+        setup_command,
     )
     from sunshine.clocks.cli import deadlines_cli
 
@@ -159,6 +160,7 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(create_api_token_command)
     app.cli.add_command(revoke_api_token_command)
     app.cli.add_command(serve_command)
+    app.cli.add_command(setup_command)
 
 
 def _security_headers(response):

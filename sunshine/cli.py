@@ -44,6 +44,72 @@ def seed_demo_command(if_empty: bool) -> None:
         click.echo(f"  {account.role.label:<22} {account.email:<26} {account.password}")
 
 
+@click.command("setup")
+@click.option("--body", "body_name", required=True, help="The public body, e.g. 'City of Fairview'.")
+@click.option("--slug", required=True, help="Its short name: lowercase letters, digits, dashes.")
+@click.option("--timezone", default="America/Chicago", show_default=True)
+@click.option(
+    "--department", required=True, help="The department of the records unit, e.g. 'Police Department'."
+)
+@click.option(
+    "--unit", "unit_name", required=True, help="The unit requests are filed with, e.g. 'Records Unit'."
+)
+@click.option("--code", default=None, help="Its code; default RECORDS_UNIT_CODE, where requests are filed.")
+@click.option("--unit-email", default=None, help="The unit's email address, if it has one.")
+@click.option("--admin-email", required=True)
+@click.option("--admin-name", required=True)
+@click.password_option("--password", help="The administrator's password; prompted for when not given.")
+@with_appcontext
+def setup_command(
+    body_name: str,
+    slug: str,
+    timezone: str,
+    department: str,
+    unit_name: str,
+    code: str | None,
+    unit_email: str | None,
+    admin_email: str,
+    admin_name: str,
+    password: str,
+) -> None:
+    """Start a production database: a public body, the unit that takes requests, and its administrator.
+
+    All or nothing: a problem with any of them saves none. The administrator then adds staff,
+    units, fees and the custodian's details in the app.
+    """
+    from sunshine.units import services as units
+
+    filed_at = current_app.config["RECORDS_UNIT_CODE"]
+    try:
+        body = units.add_body(None, body_name, slug, timezone)
+        records = units.add_unit(
+            None, units.add_department(None, body, department), unit_name, code or filed_at, unit_email
+        )
+        accounts.create_staff(
+            None,
+            email=admin_email,
+            full_name=admin_name,
+            unit=records,
+            role=Role.ADMINISTRATOR,
+            password=password,
+            actor_kind="cli",
+        )  # commits everything
+    except (units.UnitError, accounts.AccountError) as exc:
+        db.session.rollback()
+        raise click.ClickException(f"{exc} Nothing was saved.") from exc
+    click.echo(f"Set up {body.name}: {department.strip()}, {records.name} ({records.code}).")
+    click.echo(f"{admin_email} can sign in as its administrator at /account/login.")
+    if records.code != filed_at:
+        click.echo(
+            f"Requests filed on the web and by API go to the unit RECORDS_UNIT_CODE names ({filed_at}): "
+            f"set RECORDS_UNIT_CODE={records.code} for them to reach {records.name}."
+        )
+    click.echo(
+        "Next, in the app: staff at /admin/staff/new, other units at /admin/units, the custodian's "
+        "details at /admin/custodian, fees at /admin/fees and closure days at /admin/calendar."
+    )
+
+
 @click.command("create-staff")
 @click.option("--email", required=True)
 @click.option("--name", "full_name", required=True)

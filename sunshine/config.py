@@ -110,7 +110,7 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
             import boto3  # noqa: F401 - only checked for here, so a missing install stops the start
         except ImportError:
             raise ConfigError(
-                "FILES_S3_BUCKET needs the S3 client: install it with pip install '.[s3]' in Sunshine's "
+                "FILES_S3_BUCKET needs the S3 client: install it with pip install -e '.[s3]' in Sunshine's "
                 "folder."
             ) from None
     endpoint = env.get("FILES_S3_ENDPOINT_URL") or None

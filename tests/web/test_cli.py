@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import func, select
+
 from sunshine.authz import Role
 from sunshine.cli import (
     create_api_token_command,
     create_staff_command,
     revoke_api_token_command,
     seed_demo_command,
+    setup_command,
 )
+from sunshine.extensions import db
+from sunshine.units.models import PublicBody
+from sunshine.units.services import unit_by_code
 
 ACCOUNT_LINE = re.compile(r"^\s+(.+?)\s{2,}(\S+@example\.org)\s+(\S+)$", re.M)
 
@@ -84,3 +90,51 @@ def test_an_api_token_made_and_revoked_from_the_command_line(runner, client, fac
     assert again.exit_code == 1 and "already revoked" in again.output
     unknown = runner.invoke(revoke_api_token_command, ["--id", "424242"])
     assert unknown.exit_code == 1 and "No API token has the number 424242" in unknown.output
+
+
+SETUP = [
+    "--body",
+    "City of Riverton",
+    "--slug",
+    "riverton",
+    "--department",
+    "Police Department",
+    "--unit",
+    "Records Unit",
+    "--admin-email",
+    "admin@riverton.example.gov",
+    "--admin-name",
+    "Ada Admin",
+    "--password",
+    "riverton admin passphrase",
+]
+
+
+def test_setup_starts_an_empty_database_that_takes_requests_and_has_an_administrator(runner, client) -> None:
+    result = runner.invoke(setup_command, SETUP)
+    assert result.exit_code == 0, result.output
+    assert "Set up City of Riverton: Police Department, Records Unit (RECORDS)." in result.output
+    assert "RECORDS_UNIT_CODE" not in result.output  # the unit requests are filed with
+    with client.application.app_context():
+        assert unit_by_code("RECORDS").department.body.name == "City of Riverton"
+    client.sign_in("admin@riverton.example.gov", "riverton admin passphrase")
+    assert "City of Riverton" in client.get("/admin/").get_data(as_text=True)
+    anyone = client.application.test_client()
+    assert anyone.get("/requests/new").status_code == 200  # the records unit is there to take them
+
+
+def test_setup_saves_nothing_when_any_part_cannot_be_made(runner, app_ctx) -> None:
+    short = [*SETUP[:-1], "short"]  # a password the account rules refuse
+    result = runner.invoke(setup_command, short)
+    assert result.exit_code == 1 and "Nothing was saved." in result.output
+    assert db.session.scalar(select(func.count()).select_from(PublicBody)) == 0
+    bad_code = [*SETUP, "--code", "R"]
+    result = runner.invoke(setup_command, bad_code)
+    assert result.exit_code == 1 and "2 to 30 letters" in result.output
+    assert db.session.scalar(select(func.count()).select_from(PublicBody)) == 0
+
+
+def test_setup_says_when_the_unit_is_not_where_requests_are_filed(runner) -> None:
+    result = runner.invoke(setup_command, [*SETUP, "--code", "PD-RECORDS"])
+    assert result.exit_code == 0, result.output
+    assert "set RECORDS_UNIT_CODE=PD-RECORDS for them to reach Records Unit" in result.output
