@@ -94,6 +94,7 @@ def _register_blueprints(app: Flask) -> None:
     from sunshine.public.views import bp as public_bp
     from sunshine.records.metrics_views import bp as metrics_bp
     from sunshine.records.views import bp as records_bp
+    from sunshine.units.views import bp as units_bp
 
     for blueprint in (
         public_bp,
@@ -102,6 +103,7 @@ def _register_blueprints(app: Flask) -> None:
         metrics_bp,
         api_bp,
         admin_bp,
+        units_bp,
         letters_bp,
         deadlines_bp,
         jobs_bp,

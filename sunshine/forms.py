@@ -29,3 +29,13 @@ class BrowserForm(FlaskForm):
                 if name in form and isinstance(form[name], FileField)
             )
             return CombinedMultiDict((files, request.form)) if files else request.form
+
+
+def distinct_ids(form: FlaskForm, suffix: object) -> FlaskForm:
+    """``form`` with each field's id ending in ``-suffix``, so copies of one form (one per public body,
+    say) can share a page without sharing ids; labels and error links follow. Names stay as they are,
+    so what the form posts does not change."""
+    for f in form:
+        f.id = f"{f.id}-{suffix}"
+        f.label.field_id = f.id
+    return form

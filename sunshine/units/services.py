@@ -72,7 +72,15 @@ MAX_NAME = 200
 
 
 class UnitError(ValueError):
-    """A body, department or unit that cannot be made as given; the message says what to change."""
+    """A body, department or unit that cannot be made as given; the message says what to change.
+
+    ``field`` names what was given wrong ("name", "code", "email", "slug" or "timezone"), so a
+    form can show the message beside it.
+    """
+
+    def __init__(self, message: str, field: str = "name") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def _name(text: str, what: str) -> str:
@@ -91,11 +99,15 @@ def add_body(actor, name: str, slug: str, timezone: str = "America/Chicago") -> 
     """
     name, slug = _name(name, "public body"), (slug or "").strip().lower()
     if not BODY_SLUG.fullmatch(slug):
-        raise UnitError("The short name is 2 to 60 lowercase letters, digits or dashes, such as fairview.")
+        raise UnitError(
+            "The short name is 2 to 60 lowercase letters, digits or dashes, such as fairview.", "slug"
+        )
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise UnitError(f"{timezone!r} is not a time zone; give one such as America/Chicago.") from None
+        raise UnitError(
+            f"{timezone!r} is not a time zone; give one such as America/Chicago.", "timezone"
+        ) from None
     taken = select(PublicBody.id).where((PublicBody.name == name) | (PublicBody.slug == slug))
     if db.session.scalar(taken) is not None:
         raise UnitError(f"There is already a public body called {name} or with the short name {slug}.")
@@ -117,16 +129,16 @@ def add_unit(actor, department: Department, name: str, code: str, email: str | N
     """A new unit of ``department``, its code unused anywhere (codes route cases). Not committed."""
     name, code = _name(name, "unit"), (code or "").strip().upper()
     if not UNIT_CODE.fullmatch(code):
-        raise UnitError("The code is 2 to 30 letters, digits or dashes, such as RECORDS or PATROL.")
+        raise UnitError("The code is 2 to 30 letters, digits or dashes, such as RECORDS or PATROL.", "code")
     if unit_by_code(code) is not None:
-        raise UnitError(f"The code {code} is already used by another unit; choose another.")
+        raise UnitError(f"The code {code} is already used by another unit; choose another.", "code")
     email = (email or "").strip() or None
     if email is not None:
         try:
             email = validate_email(email, check_deliverability=False).normalized
         except EmailNotValidError:
             raise UnitError(
-                "Give the unit's email address like records@example.gov, or leave it blank."
+                "Give the unit's email address like records@example.gov, or leave it blank.", "email"
             ) from None
     taken = select(Unit.id).where(Unit.department_id == department.id, func.lower(Unit.name) == name.lower())
     if db.session.scalar(taken) is not None:

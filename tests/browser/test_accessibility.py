@@ -361,6 +361,12 @@ VISITS = [
     pytest.param(Visit(at("/admin/fees"), A), id="admin-fees"),
     pytest.param(Visit(at("/admin/letters/"), A), id="admin-letters"),
     pytest.param(Visit(at("/admin/custodian"), A), id="admin-custodian"),
+    pytest.param(Visit(at("/admin/units"), A, shows="Add a unit to"), id="admin-units"),
+    pytest.param(Visit(at("/admin/units"), A, viewport=PHONE), id="admin-units-phone"),
+    pytest.param(
+        Visit(at("/admin/units"), A, then=_send("Add department"), shows="There is a problem"),
+        id="admin-units-errors",
+    ),
     pytest.param(Visit(at("/admin/citations"), A, shows="Unverified"), id="admin-citations"),
     pytest.param(Visit(at("/admin/citations"), A, viewport=PHONE), id="admin-citations-phone"),
     pytest.param(

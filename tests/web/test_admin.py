@@ -282,7 +282,7 @@ def test_another_bodys_tokens_are_neither_listed_nor_revoked(app, client, factor
 
 def test_every_administration_page_links_back_to_administration(client, factories) -> None:
     _admin_client(client, factories)
-    for path in ("/admin/calendar", "/admin/fees", "/admin/health", "/admin/staff/new"):
+    for path in ("/admin/calendar", "/admin/fees", "/admin/health", "/admin/staff/new", "/admin/units"):
         html = client.get(path).get_data(as_text=True)
         assert '<a href="/admin/">Back to administration</a>' in html, path
         assert html.index("Back to administration") < html.index("<h1>"), path

@@ -111,6 +111,8 @@ COUNTED = (
     "clock_policy_setting",
     "outbox_message",
     "citation",
+    "department",
+    "unit",
 )
 
 
@@ -252,6 +254,10 @@ class World:
             originating_unit=self.make.unit("RECORDS"),
         )
         return filed, release.release(None, filed.request)
+
+    def body(self):
+        """The records unit's public body, which the administrator reaches."""
+        return self.make.unit("RECORDS").department.body
 
     def closure(self):
         """A new closure day of the records unit's body."""
@@ -551,6 +557,19 @@ SUBMISSIONS: dict[str, Callable[[World], Target]] = {
     "admin.edit_citation": _citation_edit,
     "admin.retire_citation": lambda w: Target({"citation_id": w.citation().id}, {}),
     "admin.restore_citation": lambda w: Target({"citation_id": w.citation().id}, {}),
+    "units.add_department": lambda w: Target(
+        {"body_id": w.body().id}, {"name": f"Department {next(_fresh)}"}, stateful=True
+    ),
+    "units.add_unit": lambda w: Target(
+        {"body_id": w.body().id},
+        {
+            "department_id": str(w.make.unit("RECORDS").department_id),
+            "name": f"Unit {next(_fresh)}",
+            "code": f"UNIT-{next(_fresh)}",
+            "email": "unit@example.gov",
+        },
+        stateful=True,
+    ),
     "deadlines.calendar_page": lambda w: Target(
         {}, {"day": _fresh_weekday(), "reason": "Snow"}, stateful=True
     ),
