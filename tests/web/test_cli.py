@@ -119,6 +119,8 @@ def test_setup_starts_an_empty_database_that_takes_requests_and_has_an_administr
         assert unit_by_code("RECORDS").department.body.name == "City of Riverton"
     client.sign_in("admin@riverton.example.gov", "riverton admin passphrase")
     assert "City of Riverton" in client.get("/admin/").get_data(as_text=True)
+    for page in ("/admin/units", "/admin/staff/new", "/admin/custodian", "/admin/fees", "/admin/calendar"):
+        assert client.get(page).status_code == 200, page  # each page setup sends the administrator to
     anyone = client.application.test_client()
     assert anyone.get("/requests/new").status_code == 200  # the records unit is there to take them
 
