@@ -276,6 +276,18 @@ def rotate_keys_command() -> None:
     click.echo("Run flask keys check to confirm before removing an older key.")
 
 
+@keys_cli.command("reindex")
+def reindex_keys_command() -> None:
+    """Recompute every account's email index under DATA_INDEX_KEY, after it was changed."""
+    from sunshine.keyrotation import reindex
+
+    changed = reindex(None, actor_kind="cli")
+    click.echo(
+        f"Recomputed the email index of {changed:,} account{'s' if changed != 1 else ''} under "
+        "DATA_INDEX_KEY: they sign in as before."
+    )
+
+
 def served_at(host: str, port: int) -> str:
     """The address people reach ``flask serve --host host --port port`` at, for links in emails."""
     shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 - compared, not bound

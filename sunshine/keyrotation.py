@@ -9,7 +9,13 @@ The app keeps running meanwhile. Each value is replaced only if it is still the 
 (compare and set), so a value written meanwhile, already under the newest key, is never
 overwritten with an older one. Each batch commits on its own, so a rotation stopped half-way
 is simply run again. Values no configured key opens are counted and named by table, column
-and row, never changed. The blind-index key (``DATA_INDEX_KEY``) is not rotated here.
+and row, never changed.
+
+The blind-index key (``DATA_INDEX_KEY``) is changed apart: set the new one, restart, and run
+``flask keys reindex``, which recomputes every account's email index from the decrypted
+address (until it has, those accounts cannot sign in). Links and cookies made with the old
+index (email confirmations, remembered browsers) stop working, and the sensitive-data
+fingerprints of documents scanned before cannot be matched to their replacements' findings.
 """
 
 from __future__ import annotations
@@ -123,3 +129,30 @@ def _one(report: KeyReport, fields, raw, value, row_id: int, token: str, *, rota
         report.rotated += 1
     else:
         report.changed_meanwhile += 1
+
+
+def reindex(actor=None, *, actor_kind: str | None = None) -> int:
+    """Recompute every account's email index under the current ``DATA_INDEX_KEY``; returns how many
+    changed. Commits batch by batch; audited."""
+    from sunshine.accounts.models import User
+
+    fields, changed, last = cipher(), 0, 0
+    while True:
+        users = db.session.scalars(select(User).where(User.id > last).order_by(User.id).limit(BATCH)).all()
+        if not users:
+            break
+        for user in users:
+            index = fields.blind_index(user.email)
+            if user.email_index != index:
+                user.email_index, changed = index, changed + 1
+        db.session.commit()
+        last = users[-1].id
+    record(
+        actor,
+        "keys.reindexed",
+        object_type="data_index_key",
+        details={"changed": changed},
+        actor_kind=actor_kind,
+    )
+    db.session.commit()
+    return changed

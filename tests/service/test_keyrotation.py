@@ -1,4 +1,4 @@
-"""Retiring a data encryption key: ``flask keys check`` and ``flask keys rotate``."""
+"""Changing keys: `keys check` and `keys rotate` (data encryption), `keys reindex` (blind index)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from sqlalchemy import select, text
 
 from sunshine.accounts.models import User
 from sunshine.audit.models import AuditEvent
+from sunshine.authz import Role
 from sunshine.cli import check_keys_command, rotate_keys_command
 from sunshine.crypto import FieldCipher, cipher
 from sunshine.extensions import db
@@ -24,7 +25,7 @@ def keys(app, monkeypatch):
     """Set the keys the app encrypts and decrypts with, newest first, as DATA_ENCRYPTION_KEYS would."""
     index_key = app.config["DATA_INDEX_KEY"]
 
-    def use(*chosen: str) -> None:
+    def use(*chosen: str, index_key: str = index_key) -> None:
         monkeypatch.setitem(app.extensions, "sunshine.cipher", FieldCipher(list(chosen), index_key))
 
     return use
@@ -130,3 +131,26 @@ def test_a_value_the_app_rewrites_during_the_rotation_is_not_put_back(
     assert report.older == report.rotated + report.changed_meanwhile
     db.session.expire_all()
     assert db.session.get(RecordsRequest, request_id).description == "A newer description"
+
+
+def test_after_the_index_key_changes_reindex_lets_every_account_sign_in_again(
+    app, factories, runner, keys
+) -> None:
+    from sunshine.accounts import services as accounts
+    from sunshine.cli import reindex_keys_command
+    from tests.factories import PASSWORD
+
+    people = [factories.user(), factories.user(Role.CUSTODIAN)]
+    assert all(accounts.authenticate(p.email, PASSWORD).user is not None for p in people)
+    keys(
+        *app.config["DATA_ENCRYPTION_KEYS"], index_key="a new index key"
+    )  # DATA_INDEX_KEY changed, server restarted
+    assert all(accounts.authenticate(p.email, PASSWORD).user is None for p in people)
+
+    result = runner.invoke(reindex_keys_command)
+    assert result.exit_code == 0, result.output
+    assert "Recomputed the email index of 2 accounts under DATA_INDEX_KEY" in result.output
+    assert all(accounts.authenticate(p.email, PASSWORD).user is not None for p in people)
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "keys.reindexed")).one()
+    assert event.details == {"changed": 2}
+    assert "of 0 accounts" in runner.invoke(reindex_keys_command).output  # nothing left to do
