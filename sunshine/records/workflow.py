@@ -30,7 +30,7 @@ from sunshine.records.services import (
     tell_staff,
     transition,
 )
-from sunshine.records.states import Action, Status
+from sunshine.records.states import Action, Status, next_status
 from sunshine.timeutil import utcnow
 from sunshine.units.models import PublicBody, Unit
 
@@ -129,7 +129,7 @@ def answer_clarification(actor, request: RecordsRequest, answer: str) -> None:
 def estimate_and_request_payment(actor, request: RecordsRequest, inputs: fees.FeeInputs) -> FeeEstimateRecord:
     """Give the estimate and ask for payment first: the response clock pauses, the payment window opens."""
     estimate = _priced(request, inputs)
-    transition(actor, request, Action.REQUEST_PAYMENT)
+    next_status(lock(request).status, Action.REQUEST_PAYMENT)  # refused in this state: before anything
     row = _estimate_row(actor, request, estimate, prepayment_required=True)
     _pause_response(actor, request, PauseReason.WAITING_ON_PAYMENT)
     window = _start_window(actor, request, ClockKind.FEE_PAYMENT, long=estimate.exceeds_large_fee_threshold)
@@ -140,6 +140,7 @@ def estimate_and_request_payment(actor, request: RecordsRequest, inputs: fees.Fe
         request,
         details={"total_cents": row.total_cents, "due_on": window.due_on.isoformat()},
     )
+    transition(actor, request, Action.REQUEST_PAYMENT)  # after the estimate, so the history reads in order
     notify_requester(
         actor,
         request,

@@ -294,6 +294,7 @@ def test_fee_estimate_then_payment_then_release(walk, factories) -> None:
     assert "610.026" in letter and "treated as withdrawn" in letter and "waived or reduced" in letter
     status = walk.status()
     assert "Payment is due by" in status and "Monday 1 June 2026" in status
+    assert status.index("Fees estimated") < status.index("Payment asked for")  # the history reads in order
 
     accepted = walk.ask("accept-estimate")
     assert "The custodian has your acceptance" in accepted
