@@ -6,10 +6,13 @@ import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from sunshine.accounts.models import RoleAssignment, User
 from sunshine.audit.services import record
+from sunshine.authz import STAFF_ROLES
 from sunshine.extensions import db
 from sunshine.units.models import Department, PublicBody, Unit
 
@@ -75,7 +78,7 @@ class UnitError(ValueError):
     """A body, department or unit that cannot be made as given; the message says what to change.
 
     ``field`` names what was given wrong ("name", "code", "email", "slug" or "timezone"), so a
-    form can show the message beside it.
+    form can show the message beside it; "active" when a unit cannot be closed yet.
     """
 
     def __init__(self, message: str, field: str = "name") -> None:
@@ -132,18 +135,119 @@ def add_unit(actor, department: Department, name: str, code: str, email: str | N
         raise UnitError("The code is 2 to 30 letters, digits or dashes, such as RECORDS or PATROL.", "code")
     if unit_by_code(code) is not None:
         raise UnitError(f"The code {code} is already used by another unit; choose another.", "code")
-    email = (email or "").strip() or None
-    if email is not None:
-        try:
-            email = validate_email(email, check_deliverability=False).normalized
-        except EmailNotValidError:
-            raise UnitError(
-                "Give the unit's email address like records@example.gov, or leave it blank.", "email"
-            ) from None
+    email = _email(email)
+    _unit_name_unused(department, name)
+    return create_unit(actor, department, name, code, email)
+
+
+def _email(text: str | None) -> str | None:
+    email = (text or "").strip() or None
+    if email is None:
+        return None
+    try:
+        return validate_email(email, check_deliverability=False).normalized
+    except EmailNotValidError:
+        raise UnitError(
+            "Give the unit's email address like records@example.gov, or leave it blank.", "email"
+        ) from None
+
+
+def _unit_name_unused(department: Department, name: str, unit: Unit | None = None) -> None:
+    """Refuse ``name`` if another unit of ``department`` has it, whatever its case (``unit`` aside)."""
     taken = select(Unit.id).where(Unit.department_id == department.id, func.lower(Unit.name) == name.lower())
+    if unit is not None:
+        taken = taken.where(Unit.id != unit.id)
     if db.session.scalar(taken) is not None:
         raise UnitError(f"{department.name} already has a unit called {name}.")
-    return create_unit(actor, department, name, code, email)
+
+
+def rename_department(actor, department: Department, name: str) -> bool:
+    """Give ``department`` a new name, unused by the body's other departments whatever its case.
+
+    Audited as ``department.renamed`` with the name before and after. Returns False, recording
+    nothing, when the name is the same. Not committed.
+    """
+    name = _name(name, "department")
+    if name == department.name:
+        return False
+    taken = select(Department.id).where(
+        Department.body_id == department.body_id,
+        func.lower(Department.name) == name.lower(),
+        Department.id != department.id,
+    )
+    if db.session.scalar(taken) is not None:
+        raise UnitError(f"{department.body.name} already has a department called {name}.")
+    record(actor, "department.renamed", department, details={"before": department.name, "after": name})
+    department.name = name
+    return True
+
+
+def edit_unit(actor, unit: Unit, name: str, email: str | None) -> bool:
+    """Correct ``unit``'s name and email address, checked as ``add_unit`` checks them.
+
+    The code is not changed here, ever: case numbers, Bates prefixes and routing carry it. Audited as
+    ``unit.edited`` with before and after of each thing that changed. Returns False, recording nothing,
+    when nothing changed. Not committed.
+    """
+    name, email = _name(name, "unit"), _email(email)
+    _unit_name_unused(unit.department, name, unit)
+    changed = {
+        what: {"before": old, "after": new}
+        for what, old, new in (("name", unit.name, name), ("email", unit.email, email))
+        if old != new
+    }
+    if not changed:
+        return False
+    unit.name, unit.email = name, email
+    record(actor, "unit.edited", unit, details={"code": unit.code, **changed})
+    return True
+
+
+def set_unit_active(actor, unit: Unit, active: bool) -> bool:
+    """Close ``unit`` (``active`` False) or reopen it; audited as ``unit.closed`` or ``unit.reopened``.
+
+    A closed unit stays on what is already attributed to it (released records, cases, roles of people
+    switched off) and is left out of every choice (``active_units``). Refused, with what to do first,
+    for the unit requests are filed with (``RECORDS_UNIT_CODE``) and for a unit where anyone active
+    still holds a staff role. Returns False, recording nothing, when the unit already was so.
+    Not committed.
+    """
+    if unit.active == active:
+        return False
+    if not active:
+        _may_close(unit)
+    unit.active = active
+    record(actor, "unit.reopened" if active else "unit.closed", unit, details={"code": unit.code})
+    return True
+
+
+def _may_close(unit: Unit) -> None:
+    if unit.code == current_app.config["RECORDS_UNIT_CODE"].upper():
+        raise UnitError(
+            f"Requests filed on the web and through the API go to {unit.name}, so it stays open. "
+            f"To close it, have the server's RECORDS_UNIT_CODE set to the unit that takes requests "
+            f"instead of {unit.code} first.",
+            "active",
+        )
+    staff = db.session.scalar(
+        select(func.count(func.distinct(User.id)))
+        .join(User.role_assignments)
+        .where(
+            RoleAssignment.unit_id == unit.id,
+            RoleAssignment.role.in_(STAFF_ROLES),
+            User.active.is_(True),
+        )
+    )
+    if staff:
+        people = (
+            "1 person still holds a staff role" if staff == 1 else f"{staff} people still hold staff roles"
+        )
+        raise UnitError(
+            f"{people} in {unit.name}. Close it once nobody works there: switch "
+            f"{'their account' if staff == 1 else 'their accounts'} off under Staff on the administration "
+            "page first.",
+            "active",
+        )
 
 
 def create_body(actor, name: str, slug: str, timezone: str = "America/Chicago") -> PublicBody:
