@@ -33,3 +33,29 @@ class UnitForm(BrowserForm):
         description="A shared mailbox, such as records@example.gov. Deadline reminders go to it when nobody "
         "in the unit holds the role they are meant for.",
     )
+
+
+class DepartmentNameForm(BrowserForm):
+    """A department's new name; ``services.rename_department`` checks it."""
+
+    name = StringField(
+        "Department name", description="Staff pages show it from now on; case numbers do not change."
+    )
+
+
+class UnitEditForm(BrowserForm):
+    """A unit's corrected name and email address; ``services.edit_unit`` checks them.
+
+    Not its code: case numbers and routing carry it, so it never changes.
+    """
+
+    name = StringField(
+        "Unit name",
+        description="Release packets made from now on name records by it, and staff pages show it. "
+        "Packets already released keep the name they were made with.",
+    )
+    email = StringField(
+        "Email address (optional)",
+        description="A shared mailbox, such as records@example.gov. Deadline reminders go to it when nobody "
+        "in the unit holds the role they are meant for.",
+    )

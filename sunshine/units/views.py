@@ -1,5 +1,6 @@
 """The administrator's page of departments and units: each body they reach (``reach``), what it is
-made of, and forms to add a department or a unit to it."""
+made of, forms to add a department or a unit to it, to correct their names, and to close or reopen
+a unit."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ from wtforms.fields.choices import SelectChoice
 
 from sunshine.authz import Permission, requires
 from sunshine.extensions import db
-from sunshine.forms import distinct_ids
+from sunshine.forms import BrowserForm, distinct_ids
 from sunshine.units import reach, services
-from sunshine.units.forms import DepartmentForm, UnitForm
-from sunshine.units.models import PublicBody
+from sunshine.units.forms import DepartmentForm, DepartmentNameForm, UnitEditForm, UnitForm
+from sunshine.units.models import Department, PublicBody, Unit
 
 bp = Blueprint("units", __name__, url_prefix="/admin/units")
 
@@ -82,6 +83,111 @@ def add_unit(body_id: int):
     return _page(body, unit_form=form), 400
 
 
+@bp.route("/departments/<int:department_id>/name", methods=["POST"])
+@requires(Permission.MANAGE_UNITS)
+def rename_department(department_id: int):
+    department = _reached_department(department_id)
+    body, was = department.body, department.name
+    form = DepartmentNameForm()
+    if form.validate_on_submit():
+        try:
+            changed = services.rename_department(current_user, department, form.name.data or "")
+            db.session.commit()
+        except services.UnitError as exc:
+            db.session.rollback()
+            form[exc.field].errors.append(str(exc))
+        except IntegrityError:
+            db.session.rollback()
+            return _page(body, department_name=(department_id, form), problem=RACED), 400
+        else:
+            flash(
+                f"Renamed {was} to {department.name}." if changed else f"{was} already has that name.",
+                "success",
+            )
+            return redirect(_body_on_page(body))
+    return _page(body, department_name=(department_id, form)), 400
+
+
+@bp.route("/units/<int:unit_id>", methods=["POST"])
+@requires(Permission.MANAGE_UNITS)
+def edit_unit(unit_id: int):
+    unit = _reached_unit(unit_id)
+    body = unit.body
+    form = UnitEditForm()
+    if form.validate_on_submit():
+        try:
+            changed = services.edit_unit(current_user, unit, form.name.data or "", form.email.data)
+            db.session.commit()
+        except services.UnitError as exc:
+            db.session.rollback()
+            form[exc.field].errors.append(str(exc))
+        except IntegrityError:
+            db.session.rollback()
+            return _page(body, unit_edit=(unit_id, form), problem=RACED), 400
+        else:
+            flash(
+                f"Saved {unit.name} ({unit.code})."
+                if changed
+                else f"Nothing changed in {unit.name} ({unit.code}).",
+                "success",
+            )
+            return redirect(_body_on_page(body))
+    return _page(body, unit_edit=(unit_id, form)), 400
+
+
+@bp.route("/units/<int:unit_id>/close", methods=["POST"])
+@requires(Permission.MANAGE_UNITS)
+def close_unit(unit_id: int):
+    return _set_active(unit_id, False)
+
+
+@bp.route("/units/<int:unit_id>/reopen", methods=["POST"])
+@requires(Permission.MANAGE_UNITS)
+def reopen_unit(unit_id: int):
+    return _set_active(unit_id, True)
+
+
+def _set_active(unit_id: int, active: bool):
+    unit = _reached_unit(unit_id)
+    body = unit.body
+    form = BrowserForm()
+    if not form.validate_on_submit():  # the app's CSRF check answers first; this is its backstop
+        abort(400)
+    try:
+        changed = services.set_unit_active(current_user, unit, active)
+        db.session.commit()
+    except services.UnitError as exc:
+        db.session.rollback()
+        return _page(body, unit_status=(unit_id, form), problem=str(exc)), 400
+    if not changed:
+        message = f"{unit.name} ({unit.code}) was already {'open' if active else 'closed'}: nothing changed."
+    elif active:
+        message = f"Reopened {unit.name} ({unit.code}): staff and records can be placed in it again."
+    else:
+        message = (
+            f"Closed {unit.name} ({unit.code}): it is no longer offered for new staff or records. "
+            "What is already attributed to it still names it."
+        )
+    flash(message, "success")
+    return redirect(_body_on_page(body))
+
+
+def _reached_department(department_id: int) -> Department:
+    """The department ``department_id`` names if the administrator reaches its body; else a 404."""
+    department = db.session.get(Department, department_id)
+    if department is None or department.body_id not in reach.body_ids(current_user, Permission.MANAGE_UNITS):
+        abort(404)
+    return department
+
+
+def _reached_unit(unit_id: int) -> Unit:
+    """The unit ``unit_id`` names if the administrator reaches its body; else a 404, as if none."""
+    unit = db.session.get(Unit, unit_id)
+    if unit is None or unit.id not in reach.unit_ids(current_user, Permission.MANAGE_UNITS):
+        abort(404)
+    return unit
+
+
 def _reached_body(body_id: int) -> PublicBody:
     """The body ``body_id`` names if the administrator reaches it; any other is a 404, as if none."""
     if body_id not in reach.body_ids(current_user, Permission.MANAGE_UNITS):
@@ -107,10 +213,18 @@ def _page(
     department_form: DepartmentForm | None = None,
     unit_form: UnitForm | None = None,
     problem: str | None = None,
+    *,
+    department_name: tuple[int, DepartmentNameForm] | None = None,
+    unit_edit: tuple[int, UnitEditForm] | None = None,
+    unit_status: tuple[int, BrowserForm] | None = None,
 ) -> str:
-    """The page; the form just refused (one of ``refused``'s) shows what was typed and what to change."""
+    """The page; the form just refused (one of ``refused``'s) shows what was typed and what to change.
+
+    ``department_name``, ``unit_edit`` and ``unit_status`` name the department or unit whose form was
+    refused, and that form.
+    """
     bodies = services.bodies_with_units(reach.body_ids(current_user, Permission.MANAGE_UNITS))
-    forms = {}
+    forms, renames, edits = {}, {}, {}
     for body in bodies:
         ours = refused is not None and body.id == refused.id
         new_department = (department_form if ours else None) or DepartmentForm(formdata=None)
@@ -119,10 +233,32 @@ def _page(
             distinct_ids(new_department, f"department-{body.id}"),
             distinct_ids(new_unit, f"unit-{body.id}"),
         )
+        for department in body.departments:
+            rename = _refused_for(department_name, department.id) or DepartmentNameForm(
+                formdata=None, name=department.name
+            )
+            renames[department.id] = distinct_ids(rename, f"rename-department-{department.id}")
+            for unit in department.units:
+                edit = _refused_for(unit_edit, unit.id) or UnitEditForm(
+                    formdata=None, name=unit.name, email=unit.email
+                )
+                edits[unit.id] = distinct_ids(edit, f"edit-unit-{unit.id}")
+    refused_form = department_form or unit_form
+    for slot in (department_name, unit_edit, unit_status):
+        refused_form = refused_form or (slot[1] if slot else None)
     return render_template(
         "units/admin.html",
         bodies=bodies,
         forms=forms,
-        refused_form=department_form or unit_form,
+        renames=renames,
+        edits=edits,
+        refused_form=refused_form,
+        refused_rename=department_name[0] if department_name else None,
+        refused_edit=unit_edit[0] if unit_edit else None,
+        refused_status=unit_status[0] if unit_status else None,
         problem=problem,
     )
+
+
+def _refused_for(slot: tuple[int, BrowserForm] | None, object_id: int) -> BrowserForm | None:
+    return slot[1] if slot is not None and slot[0] == object_id else None

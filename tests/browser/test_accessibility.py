@@ -196,6 +196,13 @@ def _send(button: str) -> Callable:
     return then
 
 
+def _close_records_unit(page) -> None:
+    """Close the unit requests are filed with, agreeing to "are you sure": the page says why it stays open."""
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Close Records (RECORDS)").click()
+    page.get_by_role("alert").first.wait_for()
+
+
 def _file_a_request(page) -> None:
     page.get_by_label("Records you are asking for").fill("Crash report for Main St and 5th, 2 March 2026")
     page.get_by_role("button", name="Send request").click()
@@ -366,6 +373,10 @@ VISITS = [
     pytest.param(
         Visit(at("/admin/units"), A, then=_send("Add department"), shows="There is a problem"),
         id="admin-units-errors",
+    ),
+    pytest.param(
+        Visit(at("/admin/units"), A, then=_close_records_unit, shows="so it stays open"),
+        id="admin-units-close-refused",
     ),
     pytest.param(Visit(at("/admin/citations"), A, shows="Unverified"), id="admin-citations"),
     pytest.param(Visit(at("/admin/citations"), A, viewport=PHONE), id="admin-citations-phone"),

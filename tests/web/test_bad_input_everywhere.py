@@ -259,6 +259,15 @@ class World:
         """The records unit's public body, which the administrator reaches."""
         return self.make.unit("RECORDS").department.body
 
+    def spare_unit(self, active: bool = True):
+        """A new unit of the records unit's department where nobody works, so it can be closed."""
+        from sunshine.units import services as units
+
+        unit = self.make.unit(f"SPARE-{next(_fresh)}")
+        units.set_unit_active(None, unit, active)
+        db.session.commit()
+        return unit
+
     def closure(self):
         """A new closure day of the records unit's body."""
         from datetime import date, timedelta
@@ -570,6 +579,14 @@ SUBMISSIONS: dict[str, Callable[[World], Target]] = {
         },
         stateful=True,
     ),
+    "units.rename_department": lambda w: Target(
+        {"department_id": w.make.unit("RECORDS").department_id}, {"name": f"Department {next(_fresh)}"}
+    ),
+    "units.edit_unit": lambda w: Target(
+        {"unit_id": w.spare_unit().id}, {"name": f"Unit {next(_fresh)}", "email": "unit@example.gov"}
+    ),
+    "units.close_unit": lambda w: Target({"unit_id": w.spare_unit().id}, {}, stateful=True),
+    "units.reopen_unit": lambda w: Target({"unit_id": w.spare_unit(active=False).id}, {}, stateful=True),
     "deadlines.calendar_page": lambda w: Target(
         {}, {"day": _fresh_weekday(), "reason": "Snow"}, stateful=True
     ),
