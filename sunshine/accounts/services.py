@@ -248,6 +248,10 @@ def create_staff(
         raise AccountError("Staff accounts need a staff role.")
     if actor is not None and not reach.reaches_unit(actor, unit):
         raise AccountError(_OUTSIDE_REACH)
+    if not unit.active:
+        raise AccountError(
+            f"{unit.name} ({unit.code}) is closed: reopen it at /admin/units first, or choose another unit."
+        )
     user = _new_user(email, full_name, password)
     user.email_confirmed_at = utcnow() if password is not None else None
     user.role_assignments.append(RoleAssignment(role=role, unit_id=unit.id))

@@ -140,3 +140,12 @@ def test_setup_says_when_the_unit_is_not_where_requests_are_filed(runner) -> Non
     result = runner.invoke(setup_command, [*SETUP, "--code", "PD-RECORDS"])
     assert result.exit_code == 0, result.output
     assert "set RECORDS_UNIT_CODE=PD-RECORDS for them to reach Records Unit" in result.output
+
+
+def test_create_staff_command_refuses_a_closed_unit(runner, app_ctx, factories) -> None:
+    unit = factories.unit("PATROL", "Patrol")
+    unit.active = False
+    db.session.commit()
+    args = ["--email", "p@example.org", "--name", "P", "--unit", "PATROL", "--role", "custodian"]
+    result = runner.invoke(create_staff_command, [*args, "--password", "patrol passphrase"])
+    assert result.exit_code == 1 and "Patrol (PATROL) is closed: reopen it at /admin/units" in result.output
