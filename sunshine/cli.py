@@ -97,9 +97,9 @@ def setup_command(
     except (units.UnitError, accounts.AccountError) as exc:
         db.session.rollback()
         raise click.ClickException(f"{exc} Nothing was saved.") from exc
-    click.echo(f"Set up {body.name}: {department.strip()}, {records.name} ({records.code}).")
+    click.echo(f"Set up {body.name}: {records.department.name}, {records.name} ({records.code}).")
     click.echo(f"{admin_email} can sign in as its administrator at /account/login.")
-    if records.code != filed_at:
+    if records.code != filed_at.upper():  # codes are kept, and looked up, in capitals
         click.echo(
             f"Requests filed on the web and by API go to the unit RECORDS_UNIT_CODE names ({filed_at}): "
             f"set RECORDS_UNIT_CODE={records.code} for them to reach {records.name}."

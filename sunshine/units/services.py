@@ -245,7 +245,8 @@ def _may_close(unit: Unit) -> None:
         raise UnitError(
             f"{people} in {unit.name}. Close it once nobody works there: switch "
             f"{'their account' if staff == 1 else 'their accounts'} off under Staff on the administration "
-            "page first.",
+            "page first (someone who also works for another public body is switched off by that body's "
+            "administrator, or on the server's command line).",
             "active",
         )
 

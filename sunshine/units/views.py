@@ -18,9 +18,9 @@ from sunshine.units.models import Department, PublicBody, Unit
 
 bp = Blueprint("units", __name__, url_prefix="/admin/units")
 
-# Two administrators adding the same name or code at once: the database keeps one, the other hears this.
+# Two administrators saving the same name or code at once: the database keeps one, the other hears this.
 RACED = (
-    "A department or unit with that name or code was added a moment ago, perhaps by someone else. "
+    "That name or code was just given to another department or unit, perhaps by someone else. "
     "The list below shows it; choose another."
 )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from sunshine.accounts.models import User
 from sunshine.audit.models import AuditEvent
 from sunshine.extensions import db
 from sunshine.units import services as units
@@ -190,3 +191,10 @@ def test_a_unit_where_people_still_work_cannot_be_closed_until_they_are_switched
     with pytest.raises(UnitError, match="1 person still holds a staff role in Patrol"):
         units.set_unit_active(None, lakeside, False)
     db.session.rollback()
+
+    for person in db.session.scalars(select(User).where(User.active.is_(True))):
+        person.active = False
+    db.session.commit()
+    assert units.set_unit_active(None, lakeside, False) is not False  # nobody works there now: it closes
+    db.session.commit()
+    assert not lakeside.active

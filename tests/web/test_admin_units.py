@@ -222,7 +222,7 @@ def test_a_unit_code_taken_at_the_same_moment_is_refused_not_a_crash(admin, body
     refused = _add_unit(
         admin, body.id, department_id=str(_department(body).id), name="Patrol", code="RECORDS"
     )
-    assert refused.status_code == 400 and "added a moment ago" in _html(refused)
+    assert refused.status_code == 400 and "was just given to another department or unit" in _html(refused)
     assert _counts() == before
 
 

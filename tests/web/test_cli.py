@@ -149,3 +149,14 @@ def test_create_staff_command_refuses_a_closed_unit(runner, app_ctx, factories) 
     args = ["--email", "p@example.org", "--name", "P", "--unit", "PATROL", "--role", "custodian"]
     result = runner.invoke(create_staff_command, [*args, "--password", "patrol passphrase"])
     assert result.exit_code == 1 and "Patrol (PATROL) is closed: reopen it at /admin/units" in result.output
+
+
+def test_setup_with_the_records_code_in_lower_case_says_nothing_of_it(runner, app) -> None:
+    app.config["RECORDS_UNIT_CODE"] = "records"  # codes are kept and looked up in capitals
+    try:
+        result = runner.invoke(setup_command, [*SETUP[:5], "Police   Department", *SETUP[6:]])
+    finally:
+        app.config["RECORDS_UNIT_CODE"] = "RECORDS"
+    assert result.exit_code == 0, result.output
+    assert "Set up City of Riverton: Police Department, Records Unit (RECORDS)." in result.output
+    assert "set RECORDS_UNIT_CODE" not in result.output
