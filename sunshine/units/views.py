@@ -4,6 +4,9 @@ a unit."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -36,20 +39,13 @@ def admin():
 def add_department(body_id: int):
     body = _reached_body(body_id)
     form = DepartmentForm()
-    if form.validate_on_submit():
-        try:
-            department = services.add_department(current_user, body, form.name.data or "")
-            db.session.commit()
-        except services.UnitError as exc:
-            db.session.rollback()
-            form[exc.field].errors.append(str(exc))
-        except IntegrityError:
-            db.session.rollback()
-            return _page(body, department_form=form, problem=RACED), 400
-        else:
-            flash(f"Added {department.name} to {body.name}. Add its units below.", "success")
-            return redirect(_body_on_page(body))
-    return _page(body, department_form=form), 400
+    return _save(
+        body,
+        form,
+        {"department_form": form},
+        lambda: services.add_department(current_user, body, form.name.data or ""),
+        lambda department: f"Added {department.name} to {body.name}. Add its units below.",
+    )
 
 
 @bp.route("/<int:body_id>/units", methods=["POST"])
@@ -57,82 +53,81 @@ def add_department(body_id: int):
 def add_unit(body_id: int):
     body = _reached_body(body_id)
     form = _unit_form(body)
-    if form.validate_on_submit():
+
+    def add():
         # Only this body's departments are offered: any other id sent is refused alike, so a forged
         # form learns nothing of other bodies.
         department = next((d for d in body.departments if d.id == form.department_id.data), None)
-        try:
-            if department is None:
-                raise services.UnitError(f"Choose one of the departments of {body.name}.", "department_id")
-            unit = services.add_unit(
-                current_user, department, form.name.data or "", form.code.data or "", form.email.data
-            )
-            db.session.commit()
-        except services.UnitError as exc:
-            db.session.rollback()
-            form[exc.field].errors.append(str(exc))
-        except IntegrityError:
-            db.session.rollback()
-            return _page(body, unit_form=form, problem=RACED), 400
-        else:
-            flash(
-                f"Added {unit.name} ({unit.code}) to {department.name}. Staff can hold roles in it now.",
-                "success",
-            )
-            return redirect(_body_on_page(body))
-    return _page(body, unit_form=form), 400
+        if department is None:
+            raise services.UnitError(f"Choose one of the departments of {body.name}.", "department_id")
+        return services.add_unit(
+            current_user, department, form.name.data or "", form.code.data or "", form.email.data
+        )
+
+    return _save(
+        body,
+        form,
+        {"unit_form": form},
+        add,
+        lambda unit: (
+            f"Added {unit.name} ({unit.code}) to {unit.department.name}. Staff can hold roles in it now."
+        ),
+    )
 
 
 @bp.route("/departments/<int:department_id>/name", methods=["POST"])
 @requires(Permission.MANAGE_UNITS)
 def rename_department(department_id: int):
     department = _reached_department(department_id)
-    body, was = department.body, department.name
-    form = DepartmentNameForm()
-    if form.validate_on_submit():
-        try:
-            changed = services.rename_department(current_user, department, form.name.data or "")
-            db.session.commit()
-        except services.UnitError as exc:
-            db.session.rollback()
-            form[exc.field].errors.append(str(exc))
-        except IntegrityError:
-            db.session.rollback()
-            return _page(body, department_name=(department_id, form), problem=RACED), 400
-        else:
-            flash(
-                f"Renamed {was} to {department.name}." if changed else f"{was} already has that name.",
-                "success",
-            )
-            return redirect(_body_on_page(body))
-    return _page(body, department_name=(department_id, form)), 400
+    was, form = department.name, DepartmentNameForm()
+    return _save(
+        department.body,
+        form,
+        {"department_name": (department_id, form)},
+        lambda: services.rename_department(current_user, department, form.name.data or ""),
+        lambda changed: (
+            f"Renamed {was} to {department.name}." if changed else f"{was} already has that name."
+        ),
+    )
 
 
 @bp.route("/units/<int:unit_id>", methods=["POST"])
 @requires(Permission.MANAGE_UNITS)
 def edit_unit(unit_id: int):
     unit = _reached_unit(unit_id)
-    body = unit.body
     form = UnitEditForm()
+    return _save(
+        unit.body,
+        form,
+        {"unit_edit": (unit_id, form)},
+        lambda: services.edit_unit(current_user, unit, form.name.data or "", form.email.data),
+        lambda changed: (
+            f"Saved {unit.name} ({unit.code})."
+            if changed
+            else f"Nothing changed in {unit.name} ({unit.code})."
+        ),
+    )
+
+
+def _save(body: PublicBody, form, shown: dict, change: Callable[[], Any], done: Callable[[Any], str]):
+    """Make ``change`` (a service call) from ``form`` and commit it, then say ``done(its result)`` and go
+    back to ``body`` on the page. A broken rule puts its message beside its field, and a name or code
+    taken meanwhile says so: both re-show the page with ``form`` as typed (``shown``), 400, nothing saved.
+    """
     if form.validate_on_submit():
         try:
-            changed = services.edit_unit(current_user, unit, form.name.data or "", form.email.data)
+            result = change()
             db.session.commit()
         except services.UnitError as exc:
             db.session.rollback()
             form[exc.field].errors.append(str(exc))
         except IntegrityError:
             db.session.rollback()
-            return _page(body, unit_edit=(unit_id, form), problem=RACED), 400
+            return _page(body, problem=RACED, **shown), 400
         else:
-            flash(
-                f"Saved {unit.name} ({unit.code})."
-                if changed
-                else f"Nothing changed in {unit.name} ({unit.code}).",
-                "success",
-            )
+            flash(done(result), "success")
             return redirect(_body_on_page(body))
-    return _page(body, unit_edit=(unit_id, form)), 400
+    return _page(body, **shown), 400
 
 
 @bp.route("/units/<int:unit_id>/close", methods=["POST"])
